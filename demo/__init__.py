@@ -1,0 +1,23 @@
+"""Vigil's simulated demo fleet: realistic, deterministic backend services to observe.
+
+Nothing here imports the rest of Vigil; the package plays "the outside world"
+for ``vigil demo`` and for tests.
+"""
+
+from demo.exposition import generate_openmetrics_history
+from demo.faults import FAULTS, Fault, Impairment
+from demo.fleet import Fleet, ServiceEndpoint
+from demo.simulation import Simulation
+from demo.topology import SERVICES, ServiceSpec
+
+__all__ = [
+    "FAULTS",
+    "SERVICES",
+    "Fault",
+    "Fleet",
+    "Impairment",
+    "ServiceEndpoint",
+    "ServiceSpec",
+    "Simulation",
+    "generate_openmetrics_history",
+]

@@ -1,0 +1,164 @@
+"""vigil.yml: the whole configuration, loaded, typed and checked before use.
+
+Each section's model lives in the package that uses it; this module assembles
+them and runs the checks that span sections (a route naming a receiver that
+exists, unique job names). A reload builds a new object and swaps it in only
+when it is valid, so a bad file never replaces a good configuration.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+from pydantic import Field
+
+from alerts.config import AlertingConfig, RouteConfig
+from collectors.config import HealthCheckConfig, LogSourceConfig, ScrapeConfig
+from dashboards.config import DashboardsConfig
+from store.config import StorageConfig
+from store.configfile import (
+    ConfigError,
+    ConfigModel,
+    Duration,
+    Problem,
+    YamlDocument,
+    read_yaml,
+    validate_model,
+)
+
+DEFAULT_CONFIG_FILE = "vigil.yml"
+CONFIG_ENV = "VIGIL_CONFIG"
+
+
+class GlobalConfig(ConfigModel):
+    scrape_interval: Duration = Field(default=15.0, gt=0)
+    scrape_timeout: Duration = Field(default=10.0, gt=0)
+    evaluation_interval: Duration = Field(default=15.0, gt=0)
+    check_interval: Duration = Field(default=30.0, gt=0)
+    external_labels: dict[str, str] = Field(default_factory=dict)
+
+
+class ServerConfig(ConfigModel):
+    bind: str = "127.0.0.1:8080"
+    workers: int = Field(default=2, ge=1)
+    external_url: str | None = None
+
+
+class AgentConfig(ConfigModel):
+    """Where the agent serves its own /metrics, /-/healthy and /-/ready."""
+
+    bind: str = "127.0.0.1:9465"
+
+
+class AuthConfig(ConfigModel):
+    """Who may use the console; anonymous read is off unless a deployment says so."""
+
+    anonymous_read: bool = False
+    secret_key: str | None = None
+
+
+class VigilConfig(ConfigModel):
+    global_: GlobalConfig = Field(default_factory=GlobalConfig, alias="global")
+    storage: StorageConfig = Field(default_factory=StorageConfig)
+    server: ServerConfig = Field(default_factory=ServerConfig)
+    agent: AgentConfig = Field(default_factory=AgentConfig)
+    scrape_configs: list[ScrapeConfig] = Field(default_factory=list)
+    health_checks: list[HealthCheckConfig] = Field(default_factory=list)
+    log_sources: list[LogSourceConfig] = Field(default_factory=list)
+    rule_files: list[str] = Field(default_factory=list)
+    alerting: AlertingConfig = Field(default_factory=AlertingConfig)
+    dashboards: DashboardsConfig = Field(default_factory=DashboardsConfig)
+    auth: AuthConfig = Field(default_factory=AuthConfig)
+
+
+class LoadedConfig(ConfigModel):
+    """A checked configuration and the file it came from (None: built-in defaults)."""
+
+    config: VigilConfig
+    source: str | None = None
+
+    @property
+    def base_dir(self) -> Path:
+        """Relative paths in the file (rule files, dashboards) are relative to it."""
+        return Path(self.source).resolve().parent if self.source else Path.cwd()
+
+
+def resolve_config_path(
+    explicit: str | None, environ: Mapping[str, str] | None = None
+) -> tuple[str, bool]:
+    """The file to read and whether the user named it (a named file must exist)."""
+    env = os.environ if environ is None else environ
+    if explicit:
+        return explicit, True
+    if env.get(CONFIG_ENV):
+        return env[CONFIG_ENV], True
+    return DEFAULT_CONFIG_FILE, False
+
+
+def load_config(
+    explicit: str | None = None, *, environ: Mapping[str, str] | None = None
+) -> LoadedConfig:
+    """Load vigil.yml (or defaults when there is none and none was asked for)."""
+    path, named = resolve_config_path(explicit, environ)
+    if not named and not Path(path).exists():
+        return LoadedConfig(config=VigilConfig())
+    document = read_yaml(path, environ=environ)
+    config = validate_model(document, VigilConfig)
+    problems = list(check_config(config, document))
+    if problems:
+        raise ConfigError(problems)
+    return LoadedConfig(config=config, source=path)
+
+
+SemanticCheck = Callable[[VigilConfig, YamlDocument], Iterator[Problem]]
+
+
+def _check_unique_jobs(config: VigilConfig, document: YamlDocument) -> Iterator[Problem]:
+    seen: set[str] = set()
+    for index, job in enumerate(config.scrape_configs):
+        if job.job_name in seen:
+            yield document.problem(
+                ["scrape_configs", index, "job_name"], f'"{job.job_name}" is used twice'
+            )
+        seen.add(job.job_name)
+
+
+def _check_unique_checks(config: VigilConfig, document: YamlDocument) -> Iterator[Problem]:
+    seen: set[str] = set()
+    for index, check in enumerate(config.health_checks):
+        if check.name in seen:
+            yield document.problem(
+                ["health_checks", index, "name"], f'"{check.name}" is used twice'
+            )
+        seen.add(check.name)
+
+
+def _check_receivers(config: VigilConfig, document: YamlDocument) -> Iterator[Problem]:
+    names = {receiver.name for receiver in config.alerting.receivers}
+
+    def walk(route: RouteConfig, path: list[str | int]) -> Iterator[Problem]:
+        if route.receiver is not None and route.receiver not in names:
+            yield document.problem(
+                [*path, "receiver"], f'receiver "{route.receiver}" is not defined'
+            )
+        for index, child in enumerate(route.routes):
+            yield from walk(child, [*path, "routes", index])
+
+    if config.alerting.receivers and config.alerting.route.receiver is None:
+        yield document.problem(["alerting", "route"], "the root route needs a receiver")
+    yield from walk(config.alerting.route, ["alerting", "route"])
+
+
+SEMANTIC_CHECKS: tuple[SemanticCheck, ...] = (
+    _check_unique_jobs,
+    _check_unique_checks,
+    _check_receivers,
+)
+
+
+def check_config(config: VigilConfig, document: YamlDocument) -> Iterator[Problem]:
+    """Every cross-section problem, each located in the file."""
+    for check in SEMANTIC_CHECKS:
+        yield from check(config, document)

@@ -4,7 +4,7 @@ Nothing here imports the rest of Vigil; the package plays "the outside world"
 for ``vigil demo`` and for tests.
 """
 
-from demo.exposition import generate_openmetrics_history
+from demo.exposition import HistoryScrape, generate_openmetrics_history, iter_history
 from demo.faults import FAULTS, Fault, Impairment
 from demo.fleet import Fleet, ServiceEndpoint
 from demo.simulation import Simulation
@@ -15,9 +15,11 @@ __all__ = [
     "SERVICES",
     "Fault",
     "Fleet",
+    "HistoryScrape",
     "Impairment",
     "ServiceEndpoint",
     "ServiceSpec",
     "Simulation",
     "generate_openmetrics_history",
+    "iter_history",
 ]

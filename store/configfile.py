@@ -73,8 +73,10 @@ class Problem:
 
     def __str__(self) -> str:
         location = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{location}: {self.path}: {self.message}" if self.path else (
-            f"{location}: {self.message}"
+        return (
+            f"{location}: {self.path}: {self.message}"
+            if self.path
+            else (f"{location}: {self.message}")
         )
 
 
@@ -174,10 +176,7 @@ def _data_path(document: YamlDocument, loc: tuple[int | str, ...]) -> list[str |
     path: list[str | int] = []
     node: Any = document.data
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            path.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if _has_key(node, part):
             path.append(part)
             node = node[part]
         elif isinstance(node, dict | list):
@@ -189,6 +188,12 @@ def _data_path(document: YamlDocument, loc: tuple[int | str, ...]) -> list[str |
         else:
             break
     return path
+
+
+def _has_key(node: Any, part: int | str) -> bool:
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
 
 
 def _is_union_tag(part: str) -> bool:

@@ -1,0 +1,105 @@
+"""Opening the database: the embedded SQLite file by default, PostgreSQL when configured.
+
+SQLite gets WAL (readers in gunicorn workers never block the agent's writes),
+foreign keys and a busy timeout on every connection. The schema is only ever
+created or changed by the Alembic migrations in ``migrations/``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy.engine import URL
+from sqlalchemy.pool import NullPool
+
+from store.config import StorageConfig
+
+DATABASE_URL_ENV = "VIGIL_DATABASE_URL"
+WRITE_OPTION = "vigil_write"
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def database_url(storage: StorageConfig, environ: Mapping[str, str] | None = None) -> URL:
+    """The URL to use: VIGIL_DATABASE_URL, then storage.url, then var/vigil.db."""
+    env = os.environ if environ is None else environ
+    text = env.get(DATABASE_URL_ENV) or storage.url
+    if not text:
+        return make_url(f"sqlite:///{Path(storage.data_dir) / 'vigil.db'}")
+    url = make_url(text)
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def open_engine(url: URL | str, *, busy_timeout_seconds: float = 30.0) -> Engine:
+    """An Engine with the per-connection settings each backend needs."""
+    url = make_url(url)
+    if url.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, poolclass=NullPool)
+    busy_ms = int(busy_timeout_seconds * 1000)
+
+    @event.listens_for(engine, "connect")
+    def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy manage transactions explicitly: BEGIN is emitted by
+        # the "begin" hook below so that writers take the lock up front.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        # Writers take the write lock at BEGIN so that they wait (busy_timeout)
+        # rather than fail when they later upgrade a read lock.
+        immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def alembic_config(url: URL | str) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    rendered = url.render_as_string(hide_password=False) if isinstance(url, URL) else url
+    config.set_main_option("sqlalchemy.url", rendered.replace("%", "%%"))
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to ``revision`` (serve, agent and demo call this on start)."""
+    config = alembic_config(engine.url)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    config = alembic_config(engine.url)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that will write: on SQLite it holds the write lock from BEGIN."""
+    connection = engine.connect().execution_options(**{WRITE_OPTION: True})
+    with connection, connection.begin():
+        yield connection

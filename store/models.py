@@ -1,0 +1,187 @@
+"""The schema, as SQLAlchemy 2 models. Alembic migrations create it; nothing else does.
+
+Samples are not stored one row each: a scrape writes one ``sample_batches`` row
+holding all its samples as arrays (see ``store.samples``), which SQLite and
+PostgreSQL both write at hundreds of thousands of samples a second.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL wants 64 bits.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Series(Base):
+    """One time series: its canonical label set, found by fingerprint or by postings."""
+
+    __tablename__ = "series"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    fingerprint: Mapped[int] = mapped_column(BigInteger, unique=True)
+    metric_name: Mapped[str] = mapped_column(String(255), index=True)
+    labels: Mapped[str] = mapped_column(Text)
+    """JSON list of [name, value] pairs, sorted, including __name__."""
+
+
+class SeriesLabel(Base):
+    """Postings: which series carry label=value, so matchers never scan every series."""
+
+    __tablename__ = "series_labels"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, primary_key=True)
+    series_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("series.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class SampleBatch(Base):
+    """Samples written together (one scrape), as parallel arrays of series, time, value."""
+
+    __tablename__ = "sample_batches"
+    __table_args__ = (Index(None, "max_time"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    min_time: Mapped[int] = mapped_column(BigInteger, index=True)
+    max_time: Mapped[int] = mapped_column(BigInteger)
+    sample_count: Mapped[int] = mapped_column(Integer)
+    series_ids: Mapped[bytes] = mapped_column(LargeBinary)
+    timestamps: Mapped[bytes] = mapped_column(LargeBinary)
+    sample_values: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ScrapeTarget(Base):
+    """The last known state of a scrape target, for /api/v1/targets and the console."""
+
+    __tablename__ = "scrape_targets"
+    __table_args__ = (UniqueConstraint("job", "url"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    job: Mapped[str] = mapped_column(String(255))
+    url: Mapped[str] = mapped_column(Text)
+    labels: Mapped[str] = mapped_column(Text)
+    health: Mapped[str] = mapped_column(String(16), default="unknown")
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    last_scrape: Mapped[float | None] = mapped_column(Float, nullable=True)
+    last_duration_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    samples_scraped: Mapped[int] = mapped_column(Integer, default=0)
+    scrape_interval_seconds: Mapped[float] = mapped_column(Float)
+    scrape_timeout_seconds: Mapped[float] = mapped_column(Float)
+
+
+class HealthCheck(Base):
+    """A configured health check and its current state."""
+
+    __tablename__ = "health_checks"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(Text)
+    labels: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="unknown")
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    last_check: Mapped[float | None] = mapped_column(Float, nullable=True)
+    last_duration_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    consecutive_successes: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HealthCheckEvent(Base):
+    """A change of a check's status, with the error that caused it."""
+
+    __tablename__ = "health_check_events"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    check_name: Mapped[str] = mapped_column(
+        String(255), ForeignKey("health_checks.name", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str] = mapped_column(Text, default="")
+
+
+class AlertState(Base):
+    """One alert instance (a rule and a label set) and where it is in its life."""
+
+    __tablename__ = "alert_states"
+    __table_args__ = (UniqueConstraint("rule_key", "fingerprint"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    rule_key: Mapped[str] = mapped_column(String(512))
+    fingerprint: Mapped[int] = mapped_column(BigInteger)
+    labels: Mapped[str] = mapped_column(Text)
+    annotations: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    active_at: Mapped[float] = mapped_column(Float)
+    fired_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    resolved_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    last_value: Mapped[float] = mapped_column(Float)
+    last_sent_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class Notification(Base):
+    """The outbox: a webhook to deliver, kept until delivered or dead-lettered."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index(None, "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    receiver: Mapped[str] = mapped_column(String(255))
+    url: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[float] = mapped_column(Float)
+    next_attempt_at: Mapped[float] = mapped_column(Float)
+    delivered_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class NotificationAttempt(Base):
+    """Every delivery attempt, successful or not: the notification log."""
+
+    __tablename__ = "notification_attempts"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    notification_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("notifications.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[float] = mapped_column(Float)
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    latency_seconds: Mapped[float] = mapped_column(Float)
+    error: Mapped[str] = mapped_column(Text, default="")
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a model, typed as one (for Core inserts, updates and deletes)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table

@@ -1,0 +1,114 @@
+"""Writing and reading samples.
+
+A write is one ``sample_batches`` row per scrape: three parallel arrays (series
+id, timestamp ms, float64 value), zlib-packed. One row per scrape instead of one
+per sample keeps SQLite and PostgreSQL at hundreds of thousands of samples a
+second, and a committed batch is at once visible to every process. Values are
+stored as raw float64 bits, so NaN payloads (staleness markers) survive exactly.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import Connection, insert, select
+
+from promql.labels import Labels
+from promql.querier import Timestamps, Values
+from store.models import SampleBatch, table_of
+from store.series import SeriesIndex
+
+BATCHES = table_of(SampleBatch)
+_COMPRESSION_LEVEL = 1
+
+
+def pack_array(array: np.ndarray) -> bytes:
+    return zlib.compress(np.ascontiguousarray(array).tobytes(), _COMPRESSION_LEVEL)
+
+
+def unpack_array(data: bytes, dtype: type[np.generic]) -> np.ndarray:
+    return np.frombuffer(zlib.decompress(data), dtype=dtype)
+
+
+@dataclass(frozen=True)
+class Sample:
+    labels: Labels
+    timestamp_ms: int
+    value: float
+
+
+def append_samples(connection: Connection, index: SeriesIndex, samples: Sequence[Sample]) -> int:
+    """Store samples in one batch row; returns how many were written."""
+    if not samples:
+        return 0
+    ids = np.asarray(index.ids_for(connection, [s.labels for s in samples]), dtype=np.int64)
+    timestamps = np.fromiter((s.timestamp_ms for s in samples), dtype=np.int64, count=len(samples))
+    values = np.fromiter((s.value for s in samples), dtype=np.float64, count=len(samples))
+    append_arrays(connection, ids, timestamps, values)
+    return len(samples)
+
+
+def append_arrays(
+    connection: Connection, series_ids: np.ndarray, timestamps: Timestamps, values: Values
+) -> None:
+    connection.execute(
+        insert(BATCHES).values(
+            min_time=int(timestamps.min()),
+            max_time=int(timestamps.max()),
+            sample_count=len(series_ids),
+            series_ids=pack_array(series_ids.astype(np.int64)),
+            timestamps=pack_array(timestamps.astype(np.int64)),
+            sample_values=pack_array(values.astype(np.float64)),
+        )
+    )
+
+
+def read_samples(
+    connection: Connection, series_ids: Sequence[int], start_ms: int, end_ms: int
+) -> dict[int, tuple[Timestamps, Values]]:
+    """Samples of the given series in [start_ms, end_ms], sorted by time per series.
+
+    A timestamp written twice for a series keeps the value written last.
+    """
+    if not series_ids:
+        return {}
+    rows = connection.execute(
+        select(BATCHES.c.series_ids, BATCHES.c.timestamps, BATCHES.c.sample_values)
+        .where(BATCHES.c.max_time >= start_ms, BATCHES.c.min_time <= end_ms)
+        .order_by(BATCHES.c.id)
+    )
+    wanted = np.asarray(sorted(series_ids), dtype=np.int64)
+    id_parts, ts_parts, value_parts = [], [], []
+    for packed_ids, packed_ts, packed_values in rows:
+        ids = unpack_array(packed_ids, np.int64)
+        ts = unpack_array(packed_ts, np.int64)
+        keep = np.isin(ids, wanted) & (ts >= start_ms) & (ts <= end_ms)
+        if keep.any():
+            id_parts.append(ids[keep])
+            ts_parts.append(ts[keep])
+            value_parts.append(unpack_array(packed_values, np.float64)[keep])
+    if not id_parts:
+        return {}
+    all_ids = np.concatenate(id_parts)
+    all_ts = np.concatenate(ts_parts)
+    all_values = np.concatenate(value_parts)
+    arrival = np.arange(len(all_ids))
+    order = np.lexsort((arrival, all_ts, all_ids))
+    all_ids, all_ts, all_values = all_ids[order], all_ts[order], all_values[order]
+    # Where (id, ts) repeats, keep the last written: drop an entry equal to its successor.
+    last_of_run = np.ones(len(all_ids), dtype=bool)
+    last_of_run[:-1] = (all_ids[:-1] != all_ids[1:]) | (all_ts[:-1] != all_ts[1:])
+    all_ids, all_ts, all_values = all_ids[last_of_run], all_ts[last_of_run], all_values[last_of_run]
+    boundaries = np.flatnonzero(np.diff(all_ids)) + 1
+    result: dict[int, tuple[Timestamps, Values]] = {}
+    for ids, ts, values in zip(
+        np.split(all_ids, boundaries),
+        np.split(all_ts, boundaries),
+        np.split(all_values, boundaries),
+        strict=True,
+    ):
+        result[int(ids[0])] = (ts, values)
+    return result

@@ -1,0 +1,37 @@
+"""Health check types, looked up by the ``type:`` of a check in vigil.yml.
+
+``CHECK_TYPES`` is the one registry: the YAML name, the module name and the key
+are the same word. A new type is a module with an options model and a class
+following ``CheckType``, plus one line here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from collectors.checks.base import CheckOptions, CheckType, ProbeResult
+from collectors.checks.http import HttpCheck
+from collectors.checks.tcp import TcpCheck
+
+if TYPE_CHECKING:
+    from collectors.config import HealthCheckConfig
+
+__all__ = ["CHECK_TYPES", "CheckOptions", "CheckType", "ProbeResult", "run_check"]
+
+CHECK_TYPES: dict[str, CheckType] = {
+    "http": HttpCheck(),
+    "tcp": TcpCheck(),
+}
+
+
+def run_check(
+    config: HealthCheckConfig, now: float, check_types: dict[str, CheckType] | None = None
+) -> ProbeResult:
+    """Probe with the check's type, retrying up to ``retries`` times on failure."""
+    check = (CHECK_TYPES if check_types is None else check_types)[config.type]
+    result = check.run(config, now)
+    for _ in range(config.retries):
+        if result.success:
+            break
+        result = check.run(config, now)
+    return result

@@ -1,0 +1,218 @@
+"""Delivering the outbox: claim due rows, send them, retry with backoff, log every attempt.
+
+A row is claimed with a conditional UPDATE that also bumps ``attempts``, so of
+two workers racing for it exactly one wins, and the attempt number doubles as
+a fencing token: a worker whose lease expired (and whose row was reclaimed)
+cannot overwrite the new owner's outcome. While a row is ``sending``,
+``next_attempt_at`` holds its lease expiry, which is what makes a row claimed
+by a crashed process due again. HTTP happens outside any transaction.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from sqlalchemy import Engine, insert, or_, select, update
+
+from alerts.config import AlertingConfig, WebhookConfig
+from alerts.notifiers import NOTIFIERS, DeliveryResult, Outgoing
+from store.db import write_transaction
+from store.models import Notification, NotificationAttempt
+
+PENDING = "pending"
+SENDING = "sending"
+DELIVERED = "delivered"
+DEAD = "dead"
+SUPERSEDED = "superseded"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    base_delay: float = 1.0
+    max_delay: float = 300.0
+    lease: float = 120.0
+    """How long a claim lasts; longer than any send (timeout included) can take."""
+
+
+def backoff_delay(attempt: int, policy: RetryPolicy, rng: random.Random) -> float:
+    """Exponential backoff with "equal jitter": between half and all of base * 2^(n-1)."""
+    ceiling = min(policy.max_delay, policy.base_delay * 2.0 ** max(0, attempt - 1))
+    return ceiling / 2 + rng.random() * ceiling / 2
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: int
+    attempt: int
+    receiver: str
+    url: str
+    body: str
+    idempotency_key: str
+
+
+@dataclass
+class DeliveryReport:
+    delivered: list[int] = field(default_factory=list)
+    retrying: list[int] = field(default_factory=list)
+    dead: list[int] = field(default_factory=list)
+    superseded: list[int] = field(default_factory=list)
+
+
+def claim_due(
+    engine: Engine, now: float, *, max_attempts: int, lease: float, limit: int = 50
+) -> list[Claim]:
+    """Claim up to ``limit`` due rows; expired claims of dead workers are due again."""
+    due = or_(Notification.status == PENDING, Notification.status == SENDING)
+    claims: list[Claim] = []
+    with write_transaction(engine) as connection:
+        rows = connection.execute(
+            select(Notification)
+            .where(due, Notification.next_attempt_at <= now)
+            .order_by(Notification.next_attempt_at, Notification.id)
+            .limit(limit)
+        ).all()
+        for row in rows:
+            owned = (
+                (Notification.id == row.id)
+                & (Notification.status == row.status)
+                & (Notification.attempts == row.attempts)
+                & (Notification.next_attempt_at <= now)
+            )
+            if row.attempts >= max_attempts:
+                # Its last attempt's worker died: give up rather than exceed the limit.
+                connection.execute(
+                    update(Notification)
+                    .where(owned)
+                    .values(status=DEAD, last_error=row.last_error or "claim expired")
+                )
+                continue
+            won = connection.execute(
+                update(Notification)
+                .where(owned)
+                .values(status=SENDING, attempts=row.attempts + 1, next_attempt_at=now + lease)
+            )
+            if won.rowcount == 1:
+                claims.append(
+                    Claim(
+                        row.id,
+                        row.attempts + 1,
+                        row.receiver,
+                        row.url,
+                        row.payload,
+                        row.idempotency_key,
+                    )
+                )
+    return claims
+
+
+def _integration(config: AlertingConfig, claim: Claim) -> tuple[str, Any]:
+    """The notifier type and settings for a row, found by receiver and URL in the config.
+
+    A row whose receiver was since removed is still sent, with default settings.
+    """
+    for receiver in config.receivers:
+        if receiver.name != claim.receiver:
+            continue
+        for kind in NOTIFIERS:
+            for settings in getattr(receiver, f"{kind}_configs", []):
+                if settings.url == claim.url:
+                    return kind, settings
+    return "webhook", WebhookConfig(url=claim.url)
+
+
+def record_outcome(
+    engine: Engine,
+    claim: Claim,
+    result: DeliveryResult,
+    *,
+    now: float,
+    latency: float,
+    max_attempts: int,
+    next_attempt_at: float,
+) -> str:
+    """Log the attempt and move the row on; returns its new status."""
+    if result.ok:
+        values: dict[str, Any] = {"status": DELIVERED, "delivered_at": now, "last_error": ""}
+    elif result.retryable and claim.attempt < max_attempts:
+        values = {"status": PENDING, "next_attempt_at": next_attempt_at, "last_error": result.error}
+    else:
+        values = {"status": DEAD, "last_error": result.error}
+    with write_transaction(engine) as connection:
+        connection.execute(
+            insert(NotificationAttempt).values(
+                notification_id=claim.id,
+                at=now,
+                status_code=result.status_code,
+                latency_seconds=latency,
+                error=result.error,
+            )
+        )
+        owned = connection.execute(
+            update(Notification)
+            .where(
+                Notification.id == claim.id,
+                Notification.status == SENDING,
+                Notification.attempts == claim.attempt,
+            )
+            .values(**values)
+        )
+    # Lost the row (our lease expired and another worker reclaimed it): its outcome rules.
+    return str(values["status"]) if owned.rowcount == 1 else SUPERSEDED
+
+
+def deliver_due(
+    engine: Engine,
+    config: AlertingConfig,
+    now: float,
+    *,
+    session: requests.Session | None = None,
+    rng: random.Random | None = None,
+    policy: RetryPolicy | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    limit: int = 50,
+) -> DeliveryReport:
+    """Send every due outbox row once; call it each cycle with the current time."""
+    policy = policy or RetryPolicy()
+    rng = rng or random.Random()
+    own_session = session is None
+    http = session or requests.Session()
+    report = DeliveryReport()
+    try:
+        claims = claim_due(
+            engine, now, max_attempts=config.delivery_attempts, lease=policy.lease, limit=limit
+        )
+        for claim in claims:
+            kind, settings = _integration(config, claim)
+            outgoing = Outgoing(
+                claim.url,
+                claim.body,
+                claim.idempotency_key,
+                timeout=getattr(settings, "timeout", 10.0),
+                headers=getattr(settings, "headers", {}),
+            )
+            started = clock()
+            result = NOTIFIERS[kind].send(http, outgoing)
+            latency = clock() - started
+            delay = backoff_delay(claim.attempt, policy, rng)
+            if result.retry_after is not None:
+                delay = max(delay, min(result.retry_after, policy.max_delay))
+            status = record_outcome(
+                engine,
+                claim,
+                result,
+                now=now,
+                latency=latency,
+                max_attempts=config.delivery_attempts,
+                next_attempt_at=now + delay,
+            )
+            outcomes = {DELIVERED: report.delivered, PENDING: report.retrying, DEAD: report.dead}
+            outcomes.get(status, report.superseded).append(claim.id)
+    finally:
+        if own_session:
+            http.close()
+    return report

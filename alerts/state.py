@@ -1,0 +1,156 @@
+"""Alert states in the ``alert_states`` table, so a restart keeps what alerting knew.
+
+Firing alerts, ``for`` timers (``active_at``) and what was already notified
+(``last_sent_at``) survive a restart. Each rule's rows are replaced as a whole
+inside the caller's write transaction (one per group evaluation), while
+``last_sent_at`` belongs to the dispatcher and is never overwritten here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import Connection, delete, select, tuple_, update
+from sqlalchemy import insert as sql_insert
+
+from alerts.alerting import FIRING, INACTIVE, RESOLVED_RETENTION, ActiveAlert
+from promql.labels import Labels
+from store.models import AlertState
+
+RuleStates = dict[int, ActiveAlert]
+
+
+def _labels_json(labels: Labels) -> str:
+    return json.dumps([list(pair) for pair in labels], separators=(",", ":"))
+
+
+def _labels_from_json(text: str) -> Labels:
+    return tuple((str(name), str(value)) for name, value in json.loads(text))
+
+
+def _alert_from_row(row: Any) -> ActiveAlert:
+    return ActiveAlert(
+        labels=_labels_from_json(row.labels),
+        annotations=_labels_from_json(row.annotations),
+        state=row.state,
+        active_at=row.active_at,
+        value=row.last_value,
+        fired_at=row.fired_at,
+        resolved_at=row.resolved_at,
+        last_sent_at=row.last_sent_at,
+    )
+
+
+_COLUMNS = (
+    AlertState.rule_key,
+    AlertState.fingerprint,
+    AlertState.labels,
+    AlertState.annotations,
+    AlertState.state,
+    AlertState.active_at,
+    AlertState.fired_at,
+    AlertState.resolved_at,
+    AlertState.last_value,
+    AlertState.last_sent_at,
+)
+
+
+def load_states(
+    connection: Connection, rule_keys: Collection[str] | None = None
+) -> dict[str, RuleStates]:
+    """Stored alerts by rule key, then fingerprint (all rules when ``rule_keys`` is None)."""
+    query = select(*_COLUMNS)
+    if rule_keys is not None:
+        if not rule_keys:
+            return {}
+        query = query.where(AlertState.rule_key.in_(list(rule_keys)))
+    states: dict[str, RuleStates] = {}
+    for row in connection.execute(query):
+        alert = _alert_from_row(row)
+        states.setdefault(row.rule_key, {})[alert.fingerprint] = alert
+    return states
+
+
+def _values(rule_key: str, alert: ActiveAlert) -> dict[str, object]:
+    return {
+        "rule_key": rule_key,
+        "fingerprint": alert.fingerprint,
+        "labels": _labels_json(alert.labels),
+        "annotations": _labels_json(alert.annotations),
+        "state": alert.state,
+        "active_at": alert.active_at,
+        "fired_at": alert.fired_at,
+        "resolved_at": alert.resolved_at,
+        # The column is NOT NULL and SQLite stores NaN as NULL; the value is
+        # informational (annotations are stored already rendered).
+        "last_value": 0.0 if math.isnan(alert.value) else alert.value,
+    }
+
+
+def save_states(connection: Connection, rule_key: str, alerts: Mapping[int, ActiveAlert]) -> None:
+    """Make the stored alerts of ``rule_key`` exactly ``alerts`` (last_sent_at kept)."""
+    existing = set(
+        connection.scalars(
+            select(AlertState.fingerprint).where(AlertState.rule_key == rule_key)
+        ).all()
+    )
+    gone = existing - alerts.keys()
+    if gone:
+        connection.execute(
+            delete(AlertState).where(
+                AlertState.rule_key == rule_key, AlertState.fingerprint.in_(list(gone))
+            )
+        )
+    new_rows = [_values(rule_key, a) for fp, a in alerts.items() if fp not in existing]
+    if new_rows:
+        connection.execute(sql_insert(AlertState), new_rows)
+    for fp, alert in alerts.items():
+        if fp in existing:
+            values = _values(rule_key, alert)
+            del values["rule_key"], values["fingerprint"]
+            connection.execute(
+                update(AlertState)
+                .where(AlertState.rule_key == rule_key, AlertState.fingerprint == fp)
+                .values(**values)
+            )
+
+
+def prune_rules(connection: Connection, keep: Collection[str], now: float) -> None:
+    """Retire alerts of rules no longer configured.
+
+    Their firing alerts become resolved (so receivers hear they ended), pending
+    ones vanish, and resolved ones go once the retention has passed.
+    """
+    gone = [
+        key for key in connection.scalars(select(AlertState.rule_key).distinct()) if key not in keep
+    ]
+    if not gone:
+        return
+    in_gone = AlertState.rule_key.in_(gone)
+    connection.execute(
+        update(AlertState)
+        .where(in_gone, AlertState.state == FIRING)
+        .values(state=INACTIVE, resolved_at=now)
+    )
+    connection.execute(
+        delete(AlertState).where(
+            in_gone,
+            (AlertState.state != INACTIVE)
+            | (AlertState.resolved_at < now - RESOLVED_RETENTION)
+            | AlertState.resolved_at.is_(None),
+        )
+    )
+
+
+def mark_sent(connection: Connection, alerts: Iterable[tuple[str, int]], at: float) -> None:
+    """Record that these (rule key, fingerprint) alerts went into a notification at ``at``."""
+    keys = list(alerts)
+    if keys:
+        connection.execute(
+            update(AlertState)
+            .where(tuple_(AlertState.rule_key, AlertState.fingerprint).in_(keys))
+            .values(last_sent_at=at)
+        )

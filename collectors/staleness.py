@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from promql.labels import Labels
 from promql.staleness import STALE_NAN
+from store.samples import Sample
 
-StoredSample = tuple[Labels, int, float]
+StoredSample = Sample
 """Labels, timestamp in milliseconds, value: what a scrape hands to storage."""
 
 

@@ -74,6 +74,14 @@ def open_engine(url: URL | str, *, busy_timeout_seconds: float = 30.0) -> Engine
     return engine
 
 
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that will write: on SQLite it holds the write lock from BEGIN."""
+    connection = engine.connect().execution_options(**{WRITE_OPTION: True})
+    with connection, connection.begin():
+        yield connection
+
+
 def alembic_config(url: URL | str) -> AlembicConfig:
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -85,21 +93,14 @@ def alembic_config(url: URL | str) -> AlembicConfig:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema up to ``revision`` (serve, agent and demo call this on start)."""
     config = alembic_config(engine.url)
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     config = alembic_config(engine.url)
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
 
-
-@contextmanager
-def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """A transaction that will write: on SQLite it holds the write lock from BEGIN."""
-    connection = engine.connect().execution_options(**{WRITE_OPTION: True})
-    with connection, connection.begin():
-        yield connection

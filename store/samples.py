@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import Connection, insert, select
@@ -33,20 +32,17 @@ def unpack_array(data: bytes, dtype: type[np.generic]) -> np.ndarray:
     return np.frombuffer(zlib.decompress(data), dtype=dtype)
 
 
-@dataclass(frozen=True)
-class Sample:
-    labels: Labels
-    timestamp_ms: int
-    value: float
+Sample = tuple[Labels, int, float]
+"""A sample as collectors produce it: labels, timestamp in ms, value."""
 
 
 def append_samples(connection: Connection, index: SeriesIndex, samples: Sequence[Sample]) -> int:
     """Store samples in one batch row; returns how many were written."""
     if not samples:
         return 0
-    ids = np.asarray(index.ids_for(connection, [s.labels for s in samples]), dtype=np.int64)
-    timestamps = np.fromiter((s.timestamp_ms for s in samples), dtype=np.int64, count=len(samples))
-    values = np.fromiter((s.value for s in samples), dtype=np.float64, count=len(samples))
+    ids = np.asarray(index.ids_for(connection, [s[0] for s in samples]), dtype=np.int64)
+    timestamps = np.fromiter((s[1] for s in samples), dtype=np.int64, count=len(samples))
+    values = np.fromiter((s[2] for s in samples), dtype=np.float64, count=len(samples))
     append_arrays(connection, ids, timestamps, values)
     return len(samples)
 

@@ -27,11 +27,11 @@ CHECK_TYPES: dict[str, CheckType] = {
 def run_check(
     config: HealthCheckConfig, now: float, check_types: dict[str, CheckType] | None = None
 ) -> ProbeResult:
-    """Probe with the check's type, retrying up to ``retries`` times on failure."""
+    """Probe once with the check's type.
+
+    ``retries`` is not applied here: it counts failed probes in a row, one per
+    interval, before the status changes (``store.checks.record_check``), so a
+    lost packet never flips a service to down.
+    """
     check = (CHECK_TYPES if check_types is None else check_types)[config.type]
-    result = check.run(config, now)
-    for _ in range(config.retries):
-        if result.success:
-            break
-        result = check.run(config, now)
-    return result
+    return check.run(config, now)

@@ -143,15 +143,6 @@ class Flaky:
         return ProbeResult(self.calls > self.failures, 0.0)
 
 
-def test_retries_run_the_check_again_until_it_succeeds() -> None:
-    flaky = Flaky(failures=2)
-    assert run_check(check(type="tcp", target="x:1", retries=5), 1.0, {"tcp": flaky}).success
-    assert flaky.calls == 3
-    stubborn = Flaky(failures=10)
-    assert not run_check(check(type="tcp", target="x:1", retries=2), 1.0, {"tcp": stubborn}).success
-    assert stubborn.calls == 3
-
-
 def test_config_rejects_an_unknown_type_listing_the_known_ones() -> None:
     with pytest.raises(ValidationError, match='unknown check type "dns"; known types: http, tcp'):
         check(type="dns", target="example.org")

@@ -41,7 +41,7 @@ def test_it_round_trips_samples_exactly_including_nan_payloads(database: Engine)
     stale = struct.unpack("<d", struct.pack("<Q", STALE_BITS))[0]
     series = _labels(__name__="temperature", room="kitchen")
     values = [1.5, -0.0, float("inf"), float("-inf"), float("nan"), stale, 1e-300]
-    _write(database, [Sample(series, 1000 * (i + 1), v) for i, v in enumerate(values)])
+    _write(database, [(series, 1000 * (i + 1), v) for i, v in enumerate(values)])
     (result,) = StoreQuerier(database).select(
         [Matcher("room", MatchType.EQUAL, "kitchen")], 0, 10_000
     )
@@ -54,9 +54,9 @@ def test_it_round_trips_samples_exactly_including_nan_payloads(database: Engine)
 def test_it_reads_samples_across_batches_in_time_order(database: Engine) -> None:
     series = _labels(__name__="requests_total", job="api")
     index = SeriesIndex()
-    _write(database, [Sample(series, 3000, 3.0)], index)
-    _write(database, [Sample(series, 1000, 1.0), Sample(series, 2000, 2.0)], index)
-    _write(database, [Sample(series, 2000, 20.0)], index)  # rewritten: last write wins
+    _write(database, [(series, 3000, 3.0)], index)
+    _write(database, [(series, 1000, 1.0), (series, 2000, 2.0)], index)
+    _write(database, [(series, 2000, 20.0)], index)  # rewritten: last write wins
     (result,) = StoreQuerier(database).select(
         [Matcher("__name__", MatchType.EQUAL, "requests_total")], 1500, 3000
     )
@@ -67,11 +67,11 @@ def test_it_reads_samples_across_batches_in_time_order(database: Engine) -> None
 def test_it_answers_all_four_matchers(database: Engine) -> None:
     index = SeriesIndex()
     samples = [
-        Sample(_labels(__name__="http_requests_total", service=name, status=status), 1000, 1.0)
+        (_labels(__name__="http_requests_total", service=name, status=status), 1000, 1.0)
         for name in ("gateway", "orders", "payments")
         for status in ("200", "500")
     ]
-    samples.append(Sample(_labels(__name__="http_requests_total", status="200"), 1000, 1.0))
+    samples.append((_labels(__name__="http_requests_total", status="200"), 1000, 1.0))
     _write(database, samples, index)
     querier = StoreQuerier(database)
     name = Matcher("__name__", MatchType.EQUAL, "http_requests_total")
@@ -103,8 +103,8 @@ def test_it_lists_label_names_and_values(database: Engine) -> None:
     _write(
         database,
         [
-            Sample(_labels(__name__="up", job="api", instance="a:1"), 1000, 1.0),
-            Sample(_labels(__name__="up", job="db", instance="b:1"), 1000, 0.0),
+            (_labels(__name__="up", job="api", instance="a:1"), 1000, 1.0),
+            (_labels(__name__="up", job="db", instance="b:1"), 1000, 0.0),
         ],
     )
     querier = StoreQuerier(database)

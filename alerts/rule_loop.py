@@ -1,0 +1,107 @@
+"""Evaluating rule groups against the store and writing back what they produce.
+
+The engine, the querier and the clock come in from the agent; this module only
+joins the pure rule machinery (``alerts.manager``) to PromQL and the store, like
+Prometheus's ``rules.EngineQueryFunc``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+
+from sqlalchemy import Engine
+
+from alerts.config import AlertingConfig
+from alerts.dispatch import dispatch
+from alerts.manager import GroupResult, QueryFunc, RuleGroup, evaluate_group
+from promql.engine import Engine as QueryEngine
+from promql.errors import ParseError
+from promql.labels import Labels
+from promql.parser import parse_expr
+from promql.querier import Querier
+from promql.values import Scalar, Vector
+from store.db import write_transaction
+from store.samples import append_samples
+from store.series import SeriesIndex
+
+
+def engine_query_func(query_engine: QueryEngine, querier: Querier) -> QueryFunc:
+    """Instant queries as rules need them: a vector, or a scalar as one unlabelled sample."""
+
+    def query(expression: str, at: float) -> list[tuple[Labels, float]]:
+        value = query_engine.instant_query(querier, expression, at)
+        if isinstance(value, Vector):
+            return [(sample.labels, sample.value) for sample in value.samples]
+        if isinstance(value, Scalar):
+            return [((), value.value)]
+        raise ValueError(
+            f"rule expression must return a vector or scalar, got {type(value).__name__}"
+        )
+
+    return query
+
+
+def expression_error(expression: str) -> str | None:
+    """The parser's message for a rule expression, or None when it parses."""
+    try:
+        parse_expr(expression)
+    except ParseError as error:
+        return str(error)
+    return None
+
+
+class GroupLoop:
+    """One rule group: evaluate, store recording-rule and ALERTS series, plan notifications."""
+
+    def __init__(
+        self,
+        group: RuleGroup,
+        database: Engine,
+        index: SeriesIndex,
+        query: QueryFunc,
+        alerting: AlertingConfig,
+        *,
+        external_labels: Mapping[str, str],
+        external_url: str,
+        generator_urls: Mapping[str, str],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.group = group
+        self._database = database
+        self._index = index
+        self._query = query
+        self._alerting = alerting
+        self._external_labels = dict(external_labels)
+        self._external_url = external_url
+        self._generator_urls = dict(generator_urls)
+        self._clock = clock
+        self.last_result: GroupResult | None = None
+
+    def run_once(self) -> GroupResult:
+        now = self._clock()
+        result = evaluate_group(
+            self._database,
+            self.group,
+            self._query,
+            now,
+            external_labels=self._external_labels,
+            external_url=self._external_url,
+        )
+        timestamp_ms = int(result.timestamp * 1000)
+        with write_transaction(self._database) as connection:
+            append_samples(
+                connection,
+                self._index,
+                [(labels, timestamp_ms, value) for labels, value in result.series],
+            )
+        dispatch(
+            self._database,
+            self._alerting,
+            now,
+            external_labels=self._external_labels,
+            external_url=self._external_url,
+            generator_urls=self._generator_urls,
+        )
+        self.last_result = result
+        return result

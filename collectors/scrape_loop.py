@@ -1,0 +1,90 @@
+"""One target's scrape loop: scrape, then write samples and target state in one transaction.
+
+The loop keeps what must survive from one scrape to the next (the series seen,
+for staleness markers; the series-text cache) and nothing else; the scheduler
+decides when it runs. A write either commits whole or not at all, so a killed
+agent loses at most the scrape in flight.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from sqlalchemy import Engine
+
+from collectors.scrape import (
+    Fetcher,
+    RequestsFetcher,
+    ScrapeResult,
+    SeriesCaches,
+    final_stale_markers,
+    scrape_target,
+)
+from collectors.staleness import ScrapeLoopState
+from collectors.targets import Target
+from store.db import write_transaction
+from store.samples import append_samples
+from store.series import SeriesIndex
+from store.targets import TargetInfo, record_scrape, sync_targets
+
+
+class ScrapeLoop:
+    def __init__(
+        self,
+        target: Target,
+        database: Engine,
+        index: SeriesIndex,
+        *,
+        fetcher: Fetcher | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.target = target
+        self._database = database
+        self._index = index
+        self._fetcher = fetcher or RequestsFetcher()
+        self._clock = clock
+        self._state = ScrapeLoopState()
+        self._caches = SeriesCaches()
+
+    def run_once(self) -> ScrapeResult:
+        result = scrape_target(
+            self.target, self._fetcher, self._clock(), self._state, cache=self._caches
+        )
+        self._state = result.state
+        with write_transaction(self._database) as connection:
+            append_samples(connection, self._index, [*result.samples, *result.stale_markers])
+            record_scrape(
+                connection,
+                job=self.target.job,
+                url=self.target.url,
+                at=result.timestamp_ms / 1000.0,
+                duration_seconds=result.duration_seconds,
+                error=result.error,
+                samples_scraped=len(result.samples),
+            )
+        return result
+
+    def stop(self) -> None:
+        """Mark every series of this target stale, as Prometheus does when a target goes away."""
+        markers = final_stale_markers(self.target, self._state, int(self._clock() * 1000))
+        if markers:
+            with write_transaction(self._database) as connection:
+                append_samples(connection, self._index, markers)
+        self._state = ScrapeLoopState()
+
+
+def target_info(target: Target) -> TargetInfo:
+    return TargetInfo(
+        job=target.job,
+        url=target.url,
+        labels=target.labels,
+        scrape_interval_seconds=target.scrape_interval,
+        scrape_timeout_seconds=target.scrape_timeout,
+    )
+
+
+def register_targets(database: Engine, targets: Sequence[Target]) -> None:
+    """Make the target table match the configuration (new ones show as unknown)."""
+    with write_transaction(database) as connection:
+        sync_targets(connection, [target_info(target) for target in targets])

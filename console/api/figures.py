@@ -1,0 +1,50 @@
+"""Chart data as plotly figures, so each chart on a page refreshes on its own."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from console.api.envelope import ApiError, bad_data, success
+from console.api.params import param, parse_duration_param, time_param
+from console.auth import Role, requires
+from console.context import current
+from dashboards.figures import timeseries_figure
+from promql.errors import ParseError, PromQLError
+from promql.values import Matrix
+
+blueprint = Blueprint("figures_api", __name__, url_prefix="/api/v1")
+DEFAULT_RANGE_SECONDS = 3600.0
+TARGET_POINTS = 240
+
+
+@blueprint.route("/figure", methods=["GET"])
+@requires(Role.VIEWER)
+def figure() -> Response:
+    context = current()
+    expression = param("query")
+    if not expression:
+        raise bad_data('invalid parameter "query": missing required parameter')
+    end = time_param("end", context.clock())
+    start = time_param("start", end - DEFAULT_RANGE_SECONDS)
+    if end <= start:
+        raise bad_data('invalid parameter "end": end timestamp must be after start time')
+    step_text = param("step")
+    step = (
+        parse_duration_param(step_text, "step")
+        if step_text
+        else max(1.0, round((end - start) / TARGET_POINTS))
+    )
+    try:
+        result = context.query_engine.range_query(context.querier, expression, start, end, step)
+    except ParseError as error:
+        raise bad_data(f'invalid parameter "query": {error}') from None
+    except PromQLError as error:
+        raise ApiError("execution", str(error)) from None
+    assert isinstance(result, Matrix)
+    try:
+        built = timeseries_figure(
+            result, title=param("title") or "", unit=param("unit"), legend=param("legend")
+        )
+    except ValueError as error:
+        raise bad_data(str(error)) from None
+    return success(built)

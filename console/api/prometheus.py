@@ -1,0 +1,191 @@
+"""The Prometheus-compatible HTTP API, so Grafana and other Prometheus tools can use Vigil."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response
+
+from console.api.envelope import ApiError, bad_data, success
+from console.api.params import (
+    MAX_TIME,
+    MIN_TIME,
+    param,
+    param_list,
+    parse_duration_param,
+    parse_time,
+    time_param,
+)
+from console.auth import Role, requires
+from console.context import current
+from promql.durations import format_duration
+from promql.errors import ParseError, PromQLError
+from promql.matchers import Matcher
+from promql.parser import parse_metric_selector
+from store.targets import list_targets
+
+MAX_POINTS_PER_SERIES = 11_000
+VERSION = "0.1.0"
+
+blueprint = Blueprint("prometheus_api", __name__, url_prefix="/api/v1")
+QUERY_METHODS = ["GET", "POST"]
+
+
+def _required(name: str) -> str:
+    value = param(name)
+    if not value:
+        raise bad_data(f'invalid parameter "{name}": missing required parameter')
+    return value
+
+
+def _run(evaluate: Any) -> Response:
+    try:
+        result = evaluate()
+    except ParseError as error:
+        raise bad_data(f'invalid parameter "query": {error}') from None
+    except PromQLError as error:
+        raise ApiError(getattr(error, "error_type", "execution"), str(error)) from None
+    return success(result.to_json())
+
+
+@blueprint.route("/query", methods=QUERY_METHODS)
+@requires(Role.VIEWER)
+def query() -> Response:
+    context = current()
+    expression = _required("query")
+    at = time_param("time", context.clock())
+    return _run(lambda: context.query_engine.instant_query(context.querier, expression, at))
+
+
+@blueprint.route("/query_range", methods=QUERY_METHODS)
+@requires(Role.VIEWER)
+def query_range() -> Response:
+    context = current()
+    expression = _required("query")
+    start = parse_time(_required("start"), "start")
+    end = parse_time(_required("end"), "end")
+    if end < start:
+        raise bad_data('invalid parameter "end": end timestamp must not be before start time')
+    step = parse_duration_param(_required("step"), "step")
+    if step <= 0:
+        raise bad_data(
+            'invalid parameter "step": zero or negative query resolution step widths are not '
+            "accepted. Try a positive integer"
+        )
+    if (end - start) / step > MAX_POINTS_PER_SERIES:
+        raise bad_data(
+            "exceeded maximum resolution of 11,000 points per timeseries. "
+            "Try decreasing the query resolution (?step=XX)"
+        )
+    return _run(
+        lambda: context.query_engine.range_query(context.querier, expression, start, end, step)
+    )
+
+
+def _match_params() -> list[list[Matcher]]:
+    selectors = []
+    for text in param_list("match[]"):
+        try:
+            selectors.append(parse_metric_selector(text))
+        except ParseError as error:
+            raise bad_data(f'invalid parameter "match[]": {error}') from None
+    return selectors
+
+
+def _window() -> tuple[int, int]:
+    start = time_param("start", MIN_TIME)
+    end = time_param("end", MAX_TIME)
+    return math.floor(start * 1000), math.ceil(end * 1000)
+
+
+@blueprint.route("/series", methods=QUERY_METHODS)
+@requires(Role.VIEWER)
+def series() -> Response:
+    selectors = _match_params()
+    if not selectors:
+        raise bad_data("no match[] parameter provided")
+    start_ms, end_ms = _window()
+    seen: dict[Any, dict[str, str]] = {}
+    for matchers in selectors:
+        for data in current().querier.select(matchers, start_ms, end_ms):
+            seen.setdefault(data.labels, dict(data.labels))
+    return success([seen[key] for key in sorted(seen)])
+
+
+@blueprint.route("/labels", methods=QUERY_METHODS)
+@requires(Role.VIEWER)
+def labels() -> Response:
+    selectors = _match_params()
+    querier = current().querier
+    if not selectors:
+        return success(querier.label_names())
+    names: set[str] = set()
+    for matchers in selectors:
+        names.update(querier.label_names(matchers))
+    return success(sorted(names))
+
+
+@blueprint.route("/label/<name>/values", methods=["GET"])
+@requires(Role.VIEWER)
+def label_values(name: str) -> Response:
+    selectors = _match_params()
+    querier = current().querier
+    if not selectors:
+        return success(querier.label_values(name))
+    values: set[str] = set()
+    for matchers in selectors:
+        values.update(querier.label_values(name, matchers))
+    return success(sorted(values))
+
+
+@blueprint.route("/metadata", methods=["GET"])
+@requires(Role.VIEWER)
+def metadata() -> Response:
+    return success({})
+
+
+@blueprint.route("/status/buildinfo", methods=["GET"])
+@requires(Role.VIEWER)
+def buildinfo() -> Response:
+    return success(
+        {
+            "version": VERSION,
+            "revision": "",
+            "branch": "",
+            "buildUser": "",
+            "buildDate": "",
+            "goVersion": "",
+        }
+    )
+
+
+def _rfc3339(epoch: float | None) -> str:
+    if epoch is None:
+        return "0001-01-01T00:00:00Z"
+    return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
+
+
+@blueprint.route("/targets", methods=["GET"])
+@requires(Role.VIEWER)
+def targets() -> Response:
+    active = []
+    for target in list_targets(current().database):
+        labels = dict(target.labels)
+        active.append(
+            {
+                "discoveredLabels": {"__address__": labels.get("instance", ""), "job": target.job},
+                "labels": labels,
+                "scrapePool": target.job,
+                "scrapeUrl": target.url,
+                "globalUrl": target.url,
+                "lastError": target.last_error,
+                "lastScrape": _rfc3339(target.last_scrape),
+                "lastScrapeDuration": target.last_duration_seconds or 0.0,
+                "health": target.health,
+                "scrapeInterval": format_duration(target.scrape_interval_seconds),
+                "scrapeTimeout": format_duration(target.scrape_timeout_seconds),
+            }
+        )
+    return success({"activeTargets": active, "droppedTargets": []})

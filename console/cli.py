@@ -1,0 +1,139 @@
+"""The `vigil` command: one subcommand per process or tool, each a thin wrapper."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from console.config import LoadedConfig, load_config
+from store.configfile import ConfigError
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _load(arguments: argparse.Namespace) -> LoadedConfig:
+    loaded: LoadedConfig = load_config(arguments.config)
+    return loaded
+
+
+def cmd_serve(arguments: argparse.Namespace) -> int:
+    from console.server import serve
+
+    serve(_load(arguments), bind=arguments.bind, workers=arguments.workers, dev=arguments.dev)
+    return 0
+
+
+def cmd_agent(arguments: argparse.Namespace) -> int:
+    from console.agent import run_agent
+
+    return run_agent(_load(arguments))
+
+
+def cmd_demo(arguments: argparse.Namespace) -> int:
+    from console.demo import run_demo
+
+    return run_demo(
+        port=arguments.port,
+        fault=arguments.fault,
+        fault_delay=arguments.fault_delay,
+        data_dir=arguments.data_dir,
+    )
+
+
+def cmd_check_config(arguments: argparse.Namespace) -> int:
+    loaded = load_config(arguments.file)
+    config = loaded.config
+    print(
+        f"{arguments.file}: OK — {len(config.scrape_configs)} scrape configs, "
+        f"{len(config.health_checks)} health checks, {len(config.log_sources)} log sources, "
+        f"{len(config.rule_files)} rule files, {len(config.alerting.receivers)} receivers"
+    )
+    return 0
+
+
+def cmd_check_rules(arguments: argparse.Namespace) -> int:
+    from console.rules import check_rules
+
+    problems = check_rules(arguments.files)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if not problems:
+        print(f"{len(arguments.files)} rule file(s): OK")
+    return 1 if problems else 0
+
+
+def cmd_db_upgrade(arguments: argparse.Namespace) -> int:
+    from console.server import migrate
+
+    migrate(_load(arguments))
+    print("database schema is up to date")
+    return 0
+
+
+def cmd_promql_test(arguments: argparse.Namespace) -> int:
+    from console.promqltest import run_files
+
+    return run_files(arguments.files)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vigil", description=__doc__)
+    parser.add_argument(
+        "--config", help="configuration file (default ./vigil.yml, or $VIGIL_CONFIG)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the console and REST API under gunicorn")
+    serve.add_argument("--bind", help="host:port (default from server.bind)")
+    serve.add_argument("--workers", type=int, help="gunicorn worker processes")
+    serve.add_argument("--dev", action="store_true", help="Flask's development server")
+    serve.set_defaults(handler=cmd_serve)
+
+    agent = commands.add_parser("agent", help="run scrapes, checks, rules and notifications")
+    agent.set_defaults(handler=cmd_agent)
+
+    demo = commands.add_parser("demo", help="a simulated fleet with agent and console")
+    demo.add_argument("--port", type=int, default=8080)
+    demo.add_argument("--fault", help="inject a fault after --fault-delay")
+    demo.add_argument("--fault-delay", default="60s", help="duration before the fault starts")
+    demo.add_argument("--data-dir", default="var/demo")
+    demo.set_defaults(handler=cmd_demo)
+
+    check = commands.add_parser("check", help="validate files").add_subparsers(
+        dest="what", required=True
+    )
+    check_config = check.add_parser("config", help="validate a vigil.yml")
+    check_config.add_argument("file")
+    check_config.set_defaults(handler=cmd_check_config)
+    check_rules = check.add_parser("rules", help="validate Prometheus rule files")
+    check_rules.add_argument("files", nargs="+")
+    check_rules.set_defaults(handler=cmd_check_rules)
+
+    db = commands.add_parser("db", help="database schema").add_subparsers(
+        dest="what", required=True
+    )
+    db_upgrade = db.add_parser("upgrade", help="apply migrations")
+    db_upgrade.set_defaults(handler=cmd_db_upgrade)
+
+    promql_test = commands.add_parser("promql-test", help="run PromQL test scripts")
+    promql_test.add_argument("files", nargs="+")
+    promql_test.set_defaults(handler=cmd_promql_test)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = build_parser().parse_args(argv)
+    handler: Command = arguments.handler
+    try:
+        return handler(arguments)
+    except ConfigError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

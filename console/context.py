@@ -1,0 +1,31 @@
+"""What request handlers need, built once per app and reached through ``current()``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import Engine
+
+from console.config import LoadedConfig
+from promql.engine import Engine as QueryEngine
+from store.querier import StoreQuerier
+
+
+@dataclass
+class ConsoleContext:
+    loaded: LoadedConfig
+    database: Engine
+    querier: StoreQuerier
+    query_engine: QueryEngine
+    clock: Callable[[], float] = time.time
+
+
+EXTENSION_KEY = "vigil"
+
+
+def current() -> ConsoleContext:
+    context: ConsoleContext = current_app.extensions[EXTENSION_KEY]
+    return context

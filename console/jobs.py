@@ -1,0 +1,136 @@
+"""The agent's job builders: configuration in, periodic jobs out.
+
+Each builder owns one family of work. Builders register what they will work on
+(targets, checks) in the store so the console shows it before the first run.
+"""
+
+from __future__ import annotations
+
+import glob
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from alerts.manager import generator_urls, load_groups, retire_removed_rules
+from alerts.outbox import deliver_due
+from alerts.rule_loop import GroupLoop, engine_query_func, expression_error
+from collectors.check_loop import CheckLoop, register_checks
+from collectors.scrape_loop import ScrapeLoop, register_targets
+from collectors.targets import targets_from_config
+from console.agent import PeriodicJob
+from console.config import LoadedConfig
+from promql.engine import Engine as QueryEngine
+from promql.engine import EngineOptions
+from store.querier import StoreQuerier
+from store.retention import delete_samples_before
+from store.series import SeriesIndex
+
+DELIVERY_INTERVAL_SECONDS = 1.0
+RETENTION_INTERVAL_SECONDS = 300.0
+
+# One index per agent process: series ids never change, so every job shares the cache.
+_INDEX = SeriesIndex()
+_INDEX_LOCK = threading.Lock()
+
+
+def shared_index() -> SeriesIndex:
+    with _INDEX_LOCK:
+        return _INDEX
+
+
+def scrape_jobs(loaded: LoadedConfig, database: Engine) -> Sequence[PeriodicJob]:
+    settings = loaded.config.global_
+    targets = [
+        target
+        for scrape_config in loaded.config.scrape_configs
+        for target in targets_from_config(
+            scrape_config, settings.scrape_interval, settings.scrape_timeout
+        )
+    ]
+    register_targets(database, targets)
+    jobs = []
+    for target in targets:
+        loop = ScrapeLoop(target, database, shared_index())
+        jobs.append(
+            PeriodicJob(
+                f"scrape:{target.job}:{target.url}", "scrape", target.scrape_interval, loop.run_once
+            )
+        )
+    return jobs
+
+
+def check_jobs(loaded: LoadedConfig, database: Engine) -> Sequence[PeriodicJob]:
+    checks = loaded.config.health_checks
+    register_checks(database, checks)
+    default_interval = loaded.config.global_.check_interval
+    return [
+        PeriodicJob(
+            f"check:{check.name}",
+            "check",
+            check.interval or default_interval,
+            CheckLoop(check, database, shared_index()).run_once,
+        )
+        for check in checks
+    ]
+
+
+def rule_paths(loaded: LoadedConfig) -> list[str]:
+    """rule_files entries are globs relative to the configuration file."""
+    paths: list[str] = []
+    for pattern in loaded.config.rule_files:
+        full = pattern if Path(pattern).is_absolute() else str(loaded.base_dir / pattern)
+        matches = sorted(glob.glob(full))
+        paths.extend(matches if glob.has_magic(full) else [full])
+    return paths
+
+
+def rule_jobs(loaded: LoadedConfig, database: Engine) -> Sequence[PeriodicJob]:
+    config = loaded.config
+    groups = load_groups(
+        rule_paths(loaded),
+        default_interval=config.global_.evaluation_interval,
+        validate_expr=expression_error,
+    )
+    retire_removed_rules(database, groups, time.time())
+    external_url = config.server.external_url or f"http://{config.server.bind}"
+    query = engine_query_func(QueryEngine(EngineOptions()), StoreQuerier(database))
+    links = generator_urls(groups, external_url)
+    return [
+        PeriodicJob(
+            f"rules:{group.key}",
+            "rules",
+            group.interval,
+            GroupLoop(
+                group,
+                database,
+                shared_index(),
+                query,
+                config.alerting,
+                external_labels=config.global_.external_labels,
+                external_url=external_url,
+                generator_urls=links,
+            ).run_once,
+        )
+        for group in groups
+    ]
+
+
+def delivery_jobs(loaded: LoadedConfig, database: Engine) -> Sequence[PeriodicJob]:
+    alerting = loaded.config.alerting
+
+    def deliver() -> None:
+        deliver_due(database, alerting, time.time())
+
+    return [PeriodicJob("deliver", "deliver", DELIVERY_INTERVAL_SECONDS, deliver)]
+
+
+def retention_jobs(loaded: LoadedConfig, database: Engine) -> Sequence[PeriodicJob]:
+    retention = loaded.config.storage.retention
+
+    def apply_retention() -> None:
+        delete_samples_before(database, int((time.time() - retention) * 1000))
+
+    return [PeriodicJob("retention", "retention", RETENTION_INTERVAL_SECONDS, apply_retention)]

@@ -13,7 +13,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import FrameType
 
@@ -28,6 +28,7 @@ from console.config import LoadedConfig, load_config
 from promql.labels import fingerprint
 from store.configfile import ConfigError
 from store.db import database_url, open_engine, upgrade
+from store.series import SeriesIndex
 
 log = logging.getLogger("vigil.agent")
 
@@ -63,7 +64,15 @@ class PeriodicJob:
         return (fingerprint((("id", self.id),)) % int(self.interval * 1000)) / 1000.0
 
 
-JobBuilder = Callable[[LoadedConfig, Engine], Sequence[PeriodicJob]]
+@dataclass
+class AgentResources:
+    """What jobs share: the store, and the series-id cache that belongs to that store."""
+
+    database: Engine
+    index: SeriesIndex = field(default_factory=SeriesIndex)
+
+
+JobBuilder = Callable[[LoadedConfig, AgentResources], Sequence[PeriodicJob]]
 
 
 def job_builders() -> list[JobBuilder]:
@@ -89,7 +98,7 @@ class Agent:
         max_workers: int = 32,
     ) -> None:
         self.loaded = loaded
-        self.database = database
+        self.resources = AgentResources(database)
         self._builders = list(builders) if builders is not None else job_builders()
         self._scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers)}, timezone=UTC
@@ -98,7 +107,7 @@ class Agent:
         self.started = False
 
     def build_jobs(self, loaded: LoadedConfig) -> list[PeriodicJob]:
-        return [job for builder in self._builders for job in builder(loaded, self.database)]
+        return [job for builder in self._builders for job in builder(loaded, self.resources)]
 
     def start(self) -> None:
         self._schedule(self.build_jobs(self.loaded))

@@ -7,12 +7,9 @@ Each builder owns one family of work. Builders register what they will work on
 from __future__ import annotations
 
 import glob
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-
-from sqlalchemy import Engine
 
 from alerts.manager import generator_urls, load_groups, retire_removed_rules
 from alerts.outbox import deliver_due
@@ -20,28 +17,18 @@ from alerts.rule_loop import GroupLoop, engine_query_func, expression_error
 from collectors.check_loop import CheckLoop, register_checks
 from collectors.scrape_loop import ScrapeLoop, register_targets
 from collectors.targets import targets_from_config
-from console.agent import PeriodicJob
+from console.agent import AgentResources, PeriodicJob
 from console.config import LoadedConfig
 from promql.engine import Engine as QueryEngine
 from promql.engine import EngineOptions
 from store.querier import StoreQuerier
 from store.retention import delete_samples_before
-from store.series import SeriesIndex
 
 DELIVERY_INTERVAL_SECONDS = 1.0
 RETENTION_INTERVAL_SECONDS = 300.0
 
-# One index per agent process: series ids never change, so every job shares the cache.
-_INDEX = SeriesIndex()
-_INDEX_LOCK = threading.Lock()
 
-
-def shared_index() -> SeriesIndex:
-    with _INDEX_LOCK:
-        return _INDEX
-
-
-def scrape_jobs(loaded: LoadedConfig, database: Engine) -> Sequence[PeriodicJob]:
+def scrape_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[PeriodicJob]:
     settings = loaded.config.global_
     targets = [
         target
@@ -50,10 +37,10 @@ def scrape_jobs(loaded: LoadedConfig, database: Engine) -> Sequence[PeriodicJob]
             scrape_config, settings.scrape_interval, settings.scrape_timeout
         )
     ]
-    register_targets(database, targets)
+    register_targets(resources.database, targets)
     jobs = []
     for target in targets:
-        loop = ScrapeLoop(target, database, shared_index())
+        loop = ScrapeLoop(target, resources.database, resources.index)
         jobs.append(
             PeriodicJob(
                 f"scrape:{target.job}:{target.url}", "scrape", target.scrape_interval, loop.run_once
@@ -62,16 +49,16 @@ def scrape_jobs(loaded: LoadedConfig, database: Engine) -> Sequence[PeriodicJob]
     return jobs
 
 
-def check_jobs(loaded: LoadedConfig, database: Engine) -> Sequence[PeriodicJob]:
+def check_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[PeriodicJob]:
     checks = loaded.config.health_checks
-    register_checks(database, checks)
+    register_checks(resources.database, checks)
     default_interval = loaded.config.global_.check_interval
     return [
         PeriodicJob(
             f"check:{check.name}",
             "check",
             check.interval or default_interval,
-            CheckLoop(check, database, shared_index()).run_once,
+            CheckLoop(check, resources.database, resources.index).run_once,
         )
         for check in checks
     ]
@@ -87,16 +74,16 @@ def rule_paths(loaded: LoadedConfig) -> list[str]:
     return paths
 
 
-def rule_jobs(loaded: LoadedConfig, database: Engine) -> Sequence[PeriodicJob]:
+def rule_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[PeriodicJob]:
     config = loaded.config
     groups = load_groups(
         rule_paths(loaded),
         default_interval=config.global_.evaluation_interval,
         validate_expr=expression_error,
     )
-    retire_removed_rules(database, groups, time.time())
+    retire_removed_rules(resources.database, groups, time.time())
     external_url = config.server.external_url or f"http://{config.server.bind}"
-    query = engine_query_func(QueryEngine(EngineOptions()), StoreQuerier(database))
+    query = engine_query_func(QueryEngine(EngineOptions()), StoreQuerier(resources.database))
     links = generator_urls(groups, external_url)
     return [
         PeriodicJob(
@@ -105,8 +92,8 @@ def rule_jobs(loaded: LoadedConfig, database: Engine) -> Sequence[PeriodicJob]:
             group.interval,
             GroupLoop(
                 group,
-                database,
-                shared_index(),
+                resources.database,
+                resources.index,
                 query,
                 config.alerting,
                 external_labels=config.global_.external_labels,
@@ -118,19 +105,19 @@ def rule_jobs(loaded: LoadedConfig, database: Engine) -> Sequence[PeriodicJob]:
     ]
 
 
-def delivery_jobs(loaded: LoadedConfig, database: Engine) -> Sequence[PeriodicJob]:
+def delivery_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[PeriodicJob]:
     alerting = loaded.config.alerting
 
     def deliver() -> None:
-        deliver_due(database, alerting, time.time())
+        deliver_due(resources.database, alerting, time.time())
 
     return [PeriodicJob("deliver", "deliver", DELIVERY_INTERVAL_SECONDS, deliver)]
 
 
-def retention_jobs(loaded: LoadedConfig, database: Engine) -> Sequence[PeriodicJob]:
+def retention_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[PeriodicJob]:
     retention = loaded.config.storage.retention
 
     def apply_retention() -> None:
-        delete_samples_before(database, int((time.time() - retention) * 1000))
+        delete_samples_before(resources.database, int((time.time() - retention) * 1000))
 
     return [PeriodicJob("retention", "retention", RETENTION_INTERVAL_SECONDS, apply_retention)]

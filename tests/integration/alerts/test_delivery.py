@@ -18,7 +18,7 @@ from alerts.outbox import RetryPolicy, claim_due, deliver_due, record_outcome
 from promql.labels import Labels, make_labels
 from store.db import open_engine, upgrade
 from store.models import Notification, NotificationAttempt
-from tests.integration.alerts.conftest import HANG, Receiver
+from tests.webhook_receiver import HANG, Receiver
 
 T0 = 1_700_000_000.0  # 2023-11-14T22:13:20Z
 RULES = """\

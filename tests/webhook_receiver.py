@@ -1,4 +1,4 @@
-"""A real HTTP webhook receiver on 127.0.0.1, answering from a script."""
+"""Pytest plugin: a real HTTP webhook receiver on 127.0.0.1, answering from a script."""
 
 from __future__ import annotations
 

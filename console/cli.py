@@ -18,9 +18,14 @@ def _load(arguments: argparse.Namespace) -> LoadedConfig:
 
 
 def cmd_serve(arguments: argparse.Namespace) -> int:
+    loaded = _load(arguments)
+    if not arguments.dev:
+        from console.metrics_dir import prepare_metrics_dir
+
+        prepare_metrics_dir(loaded.config.storage.data_dir)  # before prometheus_client loads
     from console.server import serve
 
-    serve(_load(arguments), bind=arguments.bind, workers=arguments.workers, dev=arguments.dev)
+    serve(loaded, bind=arguments.bind, workers=arguments.workers, dev=arguments.dev)
     return 0
 
 

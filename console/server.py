@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -13,7 +10,6 @@ from prometheus_client import multiprocess
 
 from console.app import create_app
 from console.config import LoadedConfig
-from console.telemetry import MULTIPROC_ENV
 from store.db import database_url, open_engine, upgrade
 
 
@@ -37,16 +33,6 @@ def _child_exit(_server: Any, worker: Any) -> None:
     multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
 
 
-def prepare_metrics_dir(data_dir: str) -> None:
-    """Fresh multiprocess metrics for this server run (stale files would be summed in)."""
-    if os.environ.get(MULTIPROC_ENV):
-        return
-    directory = Path(data_dir) / "run" / "console-metrics"
-    shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir(parents=True)
-    os.environ[MULTIPROC_ENV] = str(directory)
-
-
 def migrate(loaded: LoadedConfig) -> None:
     storage = loaded.config.storage
     engine = open_engine(database_url(storage), busy_timeout_seconds=storage.busy_timeout)
@@ -64,7 +50,6 @@ def serve(loaded: LoadedConfig, *, bind: str | None, workers: int | None, dev: b
         host, _, port = address.rpartition(":")
         create_app(loaded).run(host=host or "127.0.0.1", port=int(port), debug=True)
         return
-    prepare_metrics_dir(loaded.config.storage.data_dir)
     ConsoleApplication(
         loaded,
         {

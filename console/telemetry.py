@@ -19,7 +19,7 @@ from prometheus_client import (
     multiprocess,
 )
 
-MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+from console.metrics_dir import MULTIPROC_ENV
 
 REQUEST_DURATION = Histogram(
     "vigil_http_request_duration_seconds",

@@ -1,0 +1,149 @@
+"""The real processes: `vigil agent` and `vigil serve` (gunicorn) against one store.
+
+They start from the command line as a user runs them, expose /-/ready and
+/metrics, share data through the store, and stop cleanly on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+
+from demo import Fleet
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def start(config: Path, *command: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "console.cli", "--config", str(config), *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+def stop(process: subprocess.Popen[bytes]) -> tuple[int, str]:
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=30)
+    return process.returncode, output.decode(errors="replace")
+
+
+@pytest.fixture
+def config_file(tmp_path: Path, demo_fleet: Fleet) -> Iterator[tuple[Path, int, int]]:
+    console_port, agent_port = free_port(), free_port()
+    config = {
+        "global": {"scrape_interval": "1s", "check_interval": "1s"},
+        "storage": {"data_dir": str(tmp_path / "var")},
+        "server": {"bind": f"127.0.0.1:{console_port}", "workers": 2},
+        "agent": {"bind": f"127.0.0.1:{agent_port}"},
+        "auth": {"anonymous_read": True},
+        "scrape_configs": [
+            {
+                "job_name": service.name,
+                "static_configs": [{"targets": [service.url.removeprefix("http://")]}],
+            }
+            for service in demo_fleet.services
+        ],
+    }
+    path = tmp_path / "vigil.yml"
+    path.write_text(yaml.safe_dump(config))
+    yield path, console_port, agent_port
+
+
+def test_agent_and_console_share_the_store_and_stop_cleanly(
+    config_file: tuple[Path, int, int], demo_fleet: Fleet
+) -> None:
+    path, console_port, agent_port = config_file
+    agent = start(path, "agent")
+    console = start(path, "serve")
+    try:
+        agent_url = f"http://127.0.0.1:{agent_port}"
+        console_url = f"http://127.0.0.1:{console_port}"
+        wait_for(lambda: requests.get(f"{agent_url}/-/ready", timeout=1).ok, 30, "agent ready")
+        wait_for(lambda: requests.get(f"{console_url}/-/ready", timeout=1).ok, 30, "console ready")
+
+        def every_target_is_up() -> bool:
+            body = requests.get(f"{console_url}/api/v1/query", params={"query": "up"}, timeout=5)
+            values = {r["metric"]["job"]: r["value"][1] for r in body.json()["data"]["result"]}
+            return values == {service.name: "1" for service in demo_fleet.services}
+
+        wait_for(every_target_is_up, 30, "every target up through the console")
+
+        agent_metrics = requests.get(f"{agent_url}/metrics", timeout=5).text
+        assert 'vigil_agent_job_duration_seconds_count{kind="scrape"}' in agent_metrics
+        console_metrics = requests.get(f"{console_url}/metrics", timeout=5).text
+        assert 'handler="/api/v1/query"' in console_metrics
+    finally:
+        agent_status, agent_output = stop(agent)
+        console_status, console_output = stop(console)
+    assert agent_status == 0, agent_output
+    assert "letting running jobs finish" in agent_output
+    assert "Traceback" not in agent_output
+    assert console_status == 0, console_output
+    assert "Traceback" not in console_output
+
+
+def test_check_config_accepts_the_example_and_locates_errors(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "vigil.yml"
+    good = subprocess.run(
+        [sys.executable, "-m", "console.cli", "check", "config", str(example)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert good.returncode == 0, good.stderr
+    assert "OK" in good.stdout
+
+    broken = tmp_path / "vigil.yml"
+    text = example.read_text()
+    broken.write_text(
+        text.replace("scrape_interval: 10s", "scrape_interval: 10x").replace(
+            "send_resolved: true", "send_resolved: true\n          retry: forever"
+        )
+    )
+    bad = subprocess.run(
+        [sys.executable, "-m", "console.cli", "check", "config", str(broken)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 1
+    lines = bad.stderr.splitlines()
+    interval_line = text.splitlines().index("    scrape_interval: 10s") + 1
+    assert (
+        f'{broken}:{interval_line}: scrape_configs[1].scrape_interval: "10x" is not a duration'
+        in lines
+    )
+    assert any(
+        line.startswith(f"{broken}:") and "webhook_configs[0].retry: unknown key" in line
+        for line in lines
+    ), lines

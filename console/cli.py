@@ -47,8 +47,16 @@ def cmd_demo(arguments: argparse.Namespace) -> int:
 
 
 def cmd_check_config(arguments: argparse.Namespace) -> int:
+    """Like promtool check config: the file, then every rule file it names."""
+    from console.rules import check_rules
+
     loaded = load_config(arguments.file)
     config = loaded.config
+    problems = check_rules(loaded.rule_paths()) if config.rule_files else []
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        return 1
     print(
         f"{arguments.file}: OK — {len(config.scrape_configs)} scrape configs, "
         f"{len(config.health_checks)} health checks, {len(config.log_sources)} log sources, "

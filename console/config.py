@@ -8,6 +8,7 @@ when it is valid, so a bad file never replaces a good configuration.
 
 from __future__ import annotations
 
+import glob
 import os
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -83,6 +84,14 @@ class LoadedConfig(ConfigModel):
     def base_dir(self) -> Path:
         """Relative paths in the file (rule files, dashboards) are relative to it."""
         return Path(self.source).resolve().parent if self.source else Path.cwd()
+
+    def rule_paths(self) -> list[str]:
+        """The rule files named by ``rule_files`` (globs, relative to the config file)."""
+        paths: list[str] = []
+        for pattern in self.config.rule_files:
+            full = pattern if Path(pattern).is_absolute() else str(self.base_dir / pattern)
+            paths.extend(sorted(glob.glob(full)) if glob.has_magic(full) else [full])
+        return paths
 
 
 def resolve_config_path(

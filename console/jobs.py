@@ -6,10 +6,8 @@ Each builder owns one family of work. Builders register what they will work on
 
 from __future__ import annotations
 
-import glob
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
 from alerts.manager import generator_urls, load_groups, retire_removed_rules
 from alerts.outbox import deliver_due
@@ -64,20 +62,10 @@ def check_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[Peri
     ]
 
 
-def rule_paths(loaded: LoadedConfig) -> list[str]:
-    """rule_files entries are globs relative to the configuration file."""
-    paths: list[str] = []
-    for pattern in loaded.config.rule_files:
-        full = pattern if Path(pattern).is_absolute() else str(loaded.base_dir / pattern)
-        matches = sorted(glob.glob(full))
-        paths.extend(matches if glob.has_magic(full) else [full])
-    return paths
-
-
 def rule_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[PeriodicJob]:
     config = loaded.config
     groups = load_groups(
-        rule_paths(loaded),
+        loaded.rule_paths(),
         default_interval=config.global_.evaluation_interval,
         validate_expr=expression_error,
     )

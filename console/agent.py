@@ -79,13 +79,14 @@ def job_builders() -> list[JobBuilder]:
     """Every family of periodic work, in one list (imported late: each pulls its package)."""
     from console.jobs import (
         check_jobs,
+        compaction_jobs,
         delivery_jobs,
         retention_jobs,
         rule_jobs,
         scrape_jobs,
     )
 
-    return [scrape_jobs, check_jobs, rule_jobs, delivery_jobs, retention_jobs]
+    return [scrape_jobs, check_jobs, rule_jobs, delivery_jobs, compaction_jobs, retention_jobs]
 
 
 class Agent:

@@ -84,6 +84,31 @@ def cmd_db_upgrade(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_compact(arguments: argparse.Namespace) -> int:
+    """Compact everything now: the head into chunks, and small chunks into full ones."""
+    from store.compaction import compact
+    from store.db import database_url, open_engine, upgrade
+    from store.status import store_stats
+
+    storage = _load(arguments).config.storage
+    engine = open_engine(database_url(storage), busy_timeout_seconds=storage.busy_timeout)
+    upgrade(engine)
+    report = compact(engine, until_ms=2**62, force_merge_before_ms=2**62)
+    if arguments.vacuum:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM")
+    stats = store_stats(engine)
+    per_sample = stats.bytes_on_disk / stats.samples if stats.samples else 0.0
+    print(
+        f"compacted {report.batches_compacted} head batches into chunks, merged "
+        f"{report.chunks_merged} chunks into {report.chunks_written}; "
+        f"store: {stats.series} series, {stats.samples} samples, {stats.bytes_on_disk} bytes "
+        f"({per_sample:.2f} bytes per sample)"
+    )
+    engine.dispose()
+    return 0
+
+
 def cmd_promql_test(arguments: argparse.Namespace) -> int:
     from console.promqltest import run_files
 
@@ -128,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     db_upgrade = db.add_parser("upgrade", help="apply migrations")
     db_upgrade.set_defaults(handler=cmd_db_upgrade)
+    db_compact = db.add_parser("compact", help="compact all samples into chunks now")
+    db_compact.add_argument("--vacuum", action="store_true", help="then give free space back")
+    db_compact.set_defaults(handler=cmd_db_compact)
 
     promql_test = commands.add_parser("promql-test", help="run PromQL test scripts")
     promql_test.add_argument("files", nargs="+")

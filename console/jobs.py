@@ -19,11 +19,15 @@ from console.agent import AgentResources, PeriodicJob
 from console.config import LoadedConfig
 from promql.engine import Engine as QueryEngine
 from promql.engine import EngineOptions
+from store.compaction import compact
 from store.querier import StoreQuerier
 from store.retention import delete_samples_before
 
 DELIVERY_INTERVAL_SECONDS = 1.0
 RETENTION_INTERVAL_SECONDS = 300.0
+COMPACTION_INTERVAL_SECONDS = 60.0
+HEAD_KEEP_SECONDS = 30
+FORCE_MERGE_AFTER_SECONDS = 2 * 3600
 
 
 def scrape_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[PeriodicJob]:
@@ -100,6 +104,20 @@ def delivery_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[P
         deliver_due(resources.database, alerting, time.time())
 
     return [PeriodicJob("deliver", "deliver", DELIVERY_INTERVAL_SECONDS, deliver)]
+
+
+def compaction_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[PeriodicJob]:
+    """Keep the head short (queries decode all of it) and chunks full-sized."""
+
+    def compact_store() -> None:
+        now_ms = int(time.time() * 1000)
+        compact(
+            resources.database,
+            until_ms=now_ms - HEAD_KEEP_SECONDS * 1000,
+            force_merge_before_ms=now_ms - FORCE_MERGE_AFTER_SECONDS * 1000,
+        )
+
+    return [PeriodicJob("compaction", "compaction", COMPACTION_INTERVAL_SECONDS, compact_store)]
 
 
 def retention_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[PeriodicJob]:

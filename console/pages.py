@@ -13,7 +13,7 @@ from console.auth import Role, public, requires
 from console.context import current
 from console.fleet import build_fleet
 from store.checks import list_checks
-from store.targets import list_targets
+from store.targets import TargetStatus, list_targets
 
 blueprint = Blueprint("pages", __name__)
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -56,6 +56,16 @@ def fleet() -> str:
     return render_template(
         "fleet.html", services=services, charts=FLEET_CHARTS, now=context.clock()
     )
+
+
+@blueprint.route("/targets")
+@requires(Role.VIEWER)
+def targets() -> str:
+    context = current()
+    by_job: dict[str, list[TargetStatus]] = {}
+    for target in list_targets(context.database):
+        by_job.setdefault(target.job, []).append(target)
+    return render_template("targets.html", jobs=by_job, now=context.clock())
 
 
 @blueprint.route("/vendor/plotly.min.js")

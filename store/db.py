@@ -103,4 +103,3 @@ def downgrade(engine: Engine, revision: str) -> None:
     with write_transaction(engine) as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
-

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -63,7 +64,11 @@ class SeriesLabel(Base):
 
 
 class SampleBatch(Base):
-    """Samples written together (one scrape), as parallel arrays of series, time, value."""
+    """Samples written together (one scrape), as parallel arrays of series, time, value.
+
+    This is the head: recent data, written fast and read by every process at
+    once. Compaction turns old batches into per-series ``chunks``.
+    """
 
     __tablename__ = "sample_batches"
     __table_args__ = (Index(None, "max_time"),)
@@ -75,6 +80,25 @@ class SampleBatch(Base):
     series_ids: Mapped[bytes] = mapped_column(LargeBinary)
     timestamps: Mapped[bytes] = mapped_column(LargeBinary)
     sample_values: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Chunk(Base):
+    """A series' samples over a time range, compressed by ``store.chunks``.
+
+    Level 0 chunks come straight from the head; compaction merges a series'
+    consecutive level 0 chunks into level 1 chunks of about 120 samples.
+    """
+
+    __tablename__ = "chunks"
+    __table_args__ = (Index(None, "series_id", "max_time"), Index(None, "max_time"))
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    series_id: Mapped[int] = mapped_column(Id, ForeignKey("series.id", ondelete="CASCADE"))
+    min_time: Mapped[int] = mapped_column(BigInteger)
+    max_time: Mapped[int] = mapped_column(BigInteger)
+    sample_count: Mapped[int] = mapped_column(Integer)
+    level: Mapped[int] = mapped_column(SmallInteger, default=0)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class ScrapeTarget(Base):

@@ -17,10 +17,13 @@ from sqlalchemy import Connection, insert, select
 
 from promql.labels import Labels
 from promql.querier import Timestamps, Values
-from store.models import SampleBatch, table_of
+from store.chunks import decode_chunks_bulk
+from store.models import Chunk, SampleBatch, table_of
 from store.series import SeriesIndex
+from store.sqlutil import batched
 
 BATCHES = table_of(SampleBatch)
+CHUNKS = table_of(Chunk)
 _COMPRESSION_LEVEL = 1
 
 
@@ -62,35 +65,18 @@ def append_arrays(
     )
 
 
-def read_samples(
-    connection: Connection, series_ids: Sequence[int], start_ms: int, end_ms: int
-) -> dict[int, tuple[Timestamps, Values]]:
-    """Samples of the given series in [start_ms, end_ms], sorted by time per series.
+Block = tuple[np.ndarray, Timestamps, Values]
+"""Parallel arrays of series id, timestamp and value, in the order they were written."""
 
-    A timestamp written twice for a series keeps the value written last.
-    """
-    if not series_ids:
+
+def group_by_series(blocks: Sequence[Block]) -> dict[int, tuple[Timestamps, Values]]:
+    """Samples per series, sorted by time; of two samples at one time, the later block's wins."""
+    blocks = [block for block in blocks if len(block[0])]
+    if not blocks:
         return {}
-    rows = connection.execute(
-        select(BATCHES.c.series_ids, BATCHES.c.timestamps, BATCHES.c.sample_values)
-        .where(BATCHES.c.max_time >= start_ms, BATCHES.c.min_time <= end_ms)
-        .order_by(BATCHES.c.id)
-    )
-    wanted = np.asarray(sorted(series_ids), dtype=np.int64)
-    id_parts, ts_parts, value_parts = [], [], []
-    for packed_ids, packed_ts, packed_values in rows:
-        ids = unpack_array(packed_ids, np.int64)
-        ts = unpack_array(packed_ts, np.int64)
-        keep = np.isin(ids, wanted) & (ts >= start_ms) & (ts <= end_ms)
-        if keep.any():
-            id_parts.append(ids[keep])
-            ts_parts.append(ts[keep])
-            value_parts.append(unpack_array(packed_values, np.float64)[keep])
-    if not id_parts:
-        return {}
-    all_ids = np.concatenate(id_parts)
-    all_ts = np.concatenate(ts_parts)
-    all_values = np.concatenate(value_parts)
+    all_ids = np.concatenate([block[0] for block in blocks])
+    all_ts = np.concatenate([block[1] for block in blocks])
+    all_values = np.concatenate([block[2] for block in blocks])
     arrival = np.arange(len(all_ids))
     order = np.lexsort((arrival, all_ts, all_ids))
     all_ids, all_ts, all_values = all_ids[order], all_ts[order], all_values[order]
@@ -99,12 +85,79 @@ def read_samples(
     last_of_run[:-1] = (all_ids[:-1] != all_ids[1:]) | (all_ts[:-1] != all_ts[1:])
     all_ids, all_ts, all_values = all_ids[last_of_run], all_ts[last_of_run], all_values[last_of_run]
     boundaries = np.flatnonzero(np.diff(all_ids)) + 1
-    result: dict[int, tuple[Timestamps, Values]] = {}
-    for ids, ts, values in zip(
-        np.split(all_ids, boundaries),
-        np.split(all_ts, boundaries),
-        np.split(all_values, boundaries),
-        strict=True,
-    ):
-        result[int(ids[0])] = (ts, values)
+    return {
+        int(ids[0]): (ts, values)
+        for ids, ts, values in zip(
+            np.split(all_ids, boundaries),
+            np.split(all_ts, boundaries),
+            np.split(all_values, boundaries),
+            strict=True,
+        )
+    }
+
+
+def read_samples(
+    connection: Connection, series_ids: Sequence[int], start_ms: int, end_ms: int
+) -> dict[int, tuple[Timestamps, Values]]:
+    """Samples of the given series in [start_ms, end_ms], from chunks and the head.
+
+    Chunks are read before head batches, each in the order written, so a
+    timestamp written twice keeps the value written last.
+    """
+    if not series_ids:
+        return {}
+    wanted = np.asarray(sorted(series_ids), dtype=np.int64)
+    blocks = _chunk_blocks(connection, series_ids, start_ms, end_ms)
+    rows = connection.execute(
+        select(BATCHES.c.series_ids, BATCHES.c.timestamps, BATCHES.c.sample_values)
+        .where(BATCHES.c.max_time >= start_ms, BATCHES.c.min_time <= end_ms)
+        .order_by(BATCHES.c.id)
+    )
+    for packed_ids, packed_ts, packed_values in rows:
+        ids = unpack_array(packed_ids, np.int64)
+        keep = np.isin(ids, wanted)
+        if keep.any():
+            blocks.append(
+                (
+                    ids[keep],
+                    unpack_array(packed_ts, np.int64)[keep],
+                    unpack_array(packed_values, np.float64)[keep],
+                )
+            )
+    result = {}
+    for series_id, (ts, values) in group_by_series(blocks).items():
+        in_window = _window(ts, values, start_ms, end_ms)
+        if len(in_window[0]):
+            result[series_id] = in_window
     return result
+
+
+def _window(
+    ts: Timestamps, values: Values, start_ms: int, end_ms: int
+) -> tuple[Timestamps, Values]:
+    left = int(np.searchsorted(ts, start_ms, side="left"))
+    right = int(np.searchsorted(ts, end_ms, side="right"))
+    return ts[left:right], values[left:right]
+
+
+def _chunk_blocks(
+    connection: Connection, series_ids: Sequence[int], start_ms: int, end_ms: int
+) -> list[Block]:
+    rows: list[tuple[int, int, bytes]] = []
+    for part in batched(sorted(series_ids)):
+        rows.extend(
+            (row.id, row.series_id, row.data)
+            for row in connection.execute(
+                select(CHUNKS.c.id, CHUNKS.c.series_id, CHUNKS.c.data).where(
+                    CHUNKS.c.series_id.in_(part),
+                    CHUNKS.c.max_time >= start_ms,
+                    CHUNKS.c.min_time <= end_ms,
+                )
+            )
+        )
+    rows.sort()
+    decoded = decode_chunks_bulk([row[2] for row in rows])
+    return [
+        (np.full(len(ts), row[1], dtype=np.int64), ts, values)
+        for row, (ts, values) in zip(rows, decoded, strict=True)
+    ]

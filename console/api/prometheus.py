@@ -24,6 +24,7 @@ from promql.durations import format_duration
 from promql.errors import ParseError, PromQLError
 from promql.matchers import Matcher
 from promql.parser import parse_metric_selector
+from store.status import store_stats
 from store.targets import list_targets
 
 MAX_POINTS_PER_SERIES = 11_000
@@ -157,6 +158,38 @@ def buildinfo() -> Response:
             "buildUser": "",
             "buildDate": "",
             "goVersion": "",
+        }
+    )
+
+
+@blueprint.route("/status/tsdb", methods=["GET"])
+@requires(Role.VIEWER)
+def tsdb_status() -> Response:
+    """Prometheus's TSDB status, plus Vigil's own storage figures under "vigil"."""
+    stats = store_stats(current().database)
+
+    def pairs(items: list[tuple[str, int]]) -> list[dict[str, object]]:
+        return [{"name": name, "value": value} for name, value in items]
+
+    return success(
+        {
+            "headStats": {
+                "numSeries": stats.series,
+                "numLabelPairs": stats.label_pairs,
+                "chunkCount": stats.chunks,
+                "minTime": stats.min_time if stats.min_time is not None else 0,
+                "maxTime": stats.max_time if stats.max_time is not None else 0,
+            },
+            "seriesCountByMetricName": pairs(stats.series_by_metric),
+            "labelValueCountByLabelName": pairs(stats.values_by_label),
+            "memoryInBytesByLabelName": [],
+            "seriesCountByLabelValuePair": pairs(stats.series_by_pair),
+            "vigil": {
+                "samples": stats.samples,
+                "headSamples": stats.head_samples,
+                "chunkSamples": stats.chunk_samples,
+                "bytesOnDisk": stats.bytes_on_disk,
+            },
         }
     )
 

@@ -19,7 +19,10 @@ import pytest
 import requests
 import yaml
 
+from console.config import load_config
 from demo import Fleet
+from store.db import database_url, open_engine
+from store.status import StoreStats, store_stats
 
 pytestmark = pytest.mark.slow
 
@@ -110,6 +113,29 @@ def test_agent_and_console_share_the_store_and_stop_cleanly(
     assert "Traceback" not in agent_output
     assert console_status == 0, console_output
     assert "Traceback" not in console_output
+
+    before = stored_stats(path)
+    compacted = subprocess.run(
+        [sys.executable, "-m", "console.cli", "--config", str(path), "db", "compact"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert compacted.returncode == 0, compacted.stderr
+    assert "bytes per sample" in compacted.stdout
+    after = stored_stats(path)
+    assert after.head_samples == 0
+    assert after.chunk_samples == before.samples > 0
+
+
+def stored_stats(config: Path) -> StoreStats:
+    """The store's figures read directly, as `vigil db compact` reports them."""
+    loaded = load_config(str(config))
+    engine = open_engine(database_url(loaded.config.storage))
+    try:
+        return store_stats(engine)
+    finally:
+        engine.dispose()
 
 
 def test_check_config_accepts_the_example_and_locates_errors(tmp_path: Path) -> None:

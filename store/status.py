@@ -1,0 +1,100 @@
+"""What the store holds: the figures behind /api/v1/status/tsdb and `vigil db stats`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, Select, func, select, text
+
+from store.samples import BATCHES, CHUNKS
+from store.series import POSTINGS, SERIES
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    series: int
+    label_pairs: int
+    head_samples: int
+    chunk_samples: int
+    chunks: int
+    min_time: int | None
+    max_time: int | None
+    bytes_on_disk: int
+    series_by_metric: list[tuple[str, int]] = field(default_factory=list)
+    values_by_label: list[tuple[str, int]] = field(default_factory=list)
+    series_by_pair: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def samples(self) -> int:
+        return self.head_samples + self.chunk_samples
+
+
+def store_stats(engine: Engine, *, top: int = 10) -> StoreStats:
+    with engine.connect() as connection:
+
+        def scalar(query: Select[Any]) -> int:
+            return int(connection.execute(query).scalar_one() or 0)
+
+        head = connection.execute(
+            select(
+                func.coalesce(func.sum(BATCHES.c.sample_count), 0),
+                func.min(BATCHES.c.min_time),
+                func.max(BATCHES.c.max_time),
+            )
+        ).one()
+        chunks = connection.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(CHUNKS.c.sample_count), 0),
+                func.min(CHUNKS.c.min_time),
+                func.max(CHUNKS.c.max_time),
+            )
+        ).one()
+        by_metric = connection.execute(
+            select(SERIES.c.metric_name, func.count().label("n"))
+            .group_by(SERIES.c.metric_name)
+            .order_by(func.count().desc(), SERIES.c.metric_name)
+            .limit(top)
+        ).all()
+        by_label = connection.execute(
+            select(POSTINGS.c.name, func.count(func.distinct(POSTINGS.c.value)))
+            .group_by(POSTINGS.c.name)
+            .order_by(func.count(func.distinct(POSTINGS.c.value)).desc(), POSTINGS.c.name)
+            .limit(top)
+        ).all()
+        by_pair = connection.execute(
+            select(POSTINGS.c.name, POSTINGS.c.value, func.count())
+            .group_by(POSTINGS.c.name, POSTINGS.c.value)
+            .order_by(func.count().desc(), POSTINGS.c.name, POSTINGS.c.value)
+            .limit(top)
+        ).all()
+        times = [t for t in (head[1], chunks[2]) if t is not None]
+        ends = [t for t in (head[2], chunks[3]) if t is not None]
+        return StoreStats(
+            series=scalar(select(func.count()).select_from(SERIES)),
+            label_pairs=scalar(select(func.count()).select_from(POSTINGS)),
+            head_samples=int(head[0]),
+            chunk_samples=int(chunks[1]),
+            chunks=int(chunks[0]),
+            min_time=min(times) if times else None,
+            max_time=max(ends) if ends else None,
+            bytes_on_disk=database_bytes(engine),
+            series_by_metric=[(str(name), int(n)) for name, n in by_metric],
+            values_by_label=[(str(name), int(n)) for name, n in by_label],
+            series_by_pair=[(f"{name}={value}", int(n)) for name, value, n in by_pair],
+        )
+
+
+def database_bytes(engine: Engine) -> int:
+    """Bytes the store takes on disk: the SQLite file and its WAL, or the PostgreSQL database."""
+    if engine.dialect.name == "sqlite":
+        path = engine.url.database
+        if not path or path == ":memory:":
+            return 0
+        return sum(os.path.getsize(p) for p in (path, f"{path}-wal") if os.path.exists(p))
+    with engine.connect() as connection:
+        return int(
+            connection.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
+        )

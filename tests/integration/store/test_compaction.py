@@ -1,0 +1,100 @@
+"""Compaction changes how samples are stored, never what a query reads."""
+
+from __future__ import annotations
+
+import numpy as np
+from sqlalchemy import Engine, func, select
+
+from promql.labels import make_labels
+from promql.matchers import Matcher, MatchType
+from promql.staleness import STALE_NAN
+from store.compaction import TARGET_CHUNK_SAMPLES, compact, compact_head, merge_chunks
+from store.db import write_transaction
+from store.querier import StoreQuerier
+from store.samples import BATCHES, CHUNKS, append_samples
+from store.series import SeriesIndex
+
+JOB = Matcher("job", MatchType.EQUAL, "api")
+
+
+def _scrape(database: Engine, index: SeriesIndex, t_ms: int, value: float) -> None:
+    """One scrape of three series, as a scrape loop writes it."""
+    with write_transaction(database) as connection:
+        append_samples(
+            connection,
+            index,
+            [
+                (
+                    make_labels({"__name__": "requests_total", "job": "api", "route": r}),
+                    t_ms,
+                    value if k == 1 else value * k,  # arithmetic would quieten a stale NaN
+                )
+                for k, r in enumerate(("/a", "/b", "/c"), start=1)
+            ],
+        )
+
+
+def _read(database: Engine) -> dict[str, tuple[list[int], list[int]]]:
+    return {
+        dict(s.labels)["route"]: (s.timestamps.tolist(), s.values.view(np.uint64).tolist())
+        for s in StoreQuerier(database).select([JOB], 0, 10**12)
+    }
+
+
+def _count(database: Engine, table_level: int | None = None) -> int:
+    query = select(func.count()).select_from(CHUNKS)
+    if table_level is not None:
+        query = query.where(CHUNKS.c.level == table_level)
+    with database.connect() as connection:
+        return int(connection.execute(query).scalar_one())
+
+
+def _head_rows(database: Engine) -> int:
+    with database.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(BATCHES)).scalar_one())
+
+
+def test_compaction_keeps_every_sample_and_makes_full_chunks(database: Engine) -> None:
+    index = SeriesIndex()
+    scrapes = 2 * TARGET_CHUNK_SAMPLES + 10
+    for i in range(scrapes):
+        _scrape(database, index, 1_000 * i, float(i) if i != 50 else STALE_NAN)
+    before = _read(database)
+
+    first = compact_head(database, until_ms=1_000 * 100)
+    assert first.batches_compacted == 100
+    assert _head_rows(database) == scrapes - 100
+    assert _read(database) == before
+
+    compact_head(database, until_ms=1_000 * scrapes)
+    assert _head_rows(database) == 0
+    assert _count(database, 0) == 6  # two head compactions x three series
+    assert _read(database) == before
+
+    merged = merge_chunks(database, until_ms=1_000 * scrapes)
+    assert _read(database) == before
+    assert (merged.chunks_merged, merged.chunks_written) == (6, 3)  # 100 + 150 samples each
+    assert (_count(database, 0), _count(database, 1)) == (0, 3)
+
+    for i in range(scrapes, scrapes + 10):
+        _scrape(database, index, 1_000 * i, float(i))
+    after_more = _read(database)
+    end = 1_000 * (scrapes + 10)
+    compact_head(database, until_ms=end)
+    merge_chunks(database, until_ms=end)
+    assert _count(database, 0) == 3  # ten samples each: too small, they wait for more
+    compact(database, until_ms=end, force_merge_before_ms=end)
+    assert (_count(database, 0), _count(database, 1)) == (0, 6)
+    assert _read(database) == after_more
+    stale = before["/a"][1][50]
+    assert stale == int(np.array([STALE_NAN]).view(np.uint64)[0])
+
+
+def test_a_rewrite_after_compaction_wins_over_the_chunk(database: Engine) -> None:
+    index = SeriesIndex()
+    for i in range(5):
+        _scrape(database, index, 1_000 * i, 1.0)
+    compact(database, until_ms=10_000, force_merge_before_ms=10_000)
+    _scrape(database, index, 2_000, 7.0)
+    values = {route: v for route, (_, v) in _read(database).items()}
+    assert np.array(values["/a"], dtype=np.uint64).view(np.float64).tolist() == [1, 1, 7, 1, 1]

@@ -21,7 +21,7 @@ from promql.engine import Engine as QueryEngine
 from promql.engine import EngineOptions
 from store.compaction import compact
 from store.querier import StoreQuerier
-from store.retention import delete_samples_before
+from store.retention import delete_samples_before, enforce_size
 
 DELIVERY_INTERVAL_SECONDS = 1.0
 RETENTION_INTERVAL_SECONDS = 300.0
@@ -121,9 +121,11 @@ def compaction_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence
 
 
 def retention_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[PeriodicJob]:
-    retention = loaded.config.storage.retention
+    storage = loaded.config.storage
 
     def apply_retention() -> None:
-        delete_samples_before(resources.database, int((time.time() - retention) * 1000))
+        delete_samples_before(resources.database, int((time.time() - storage.retention) * 1000))
+        if storage.retention_size is not None:
+            enforce_size(resources.database, storage.retention_size)
 
     return [PeriodicJob("retention", "retention", RETENTION_INTERVAL_SECONDS, apply_retention)]

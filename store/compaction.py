@@ -13,7 +13,7 @@ replace, so a crash leaves either the old rows or the new ones, never both.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +25,7 @@ from store.samples import BATCHES, CHUNKS, Block, group_by_series, unpack_array
 from store.sqlutil import batched
 
 TARGET_CHUNK_SAMPLES = 120
+MAX_CHUNK_SAMPLES = 2 * TARGET_CHUNK_SAMPLES
 HEAD_SAMPLES_PER_TRANSACTION = 500_000
 SERIES_PER_MERGE_TRANSACTION = 2_000
 
@@ -95,10 +96,10 @@ def _compact_head_step(connection: Connection, until_ms: int) -> CompactionRepor
     if not ids:
         return CompactionReport()
     series = group_by_series(blocks)
-    _insert_chunks(connection, ((sid, ts, vs, 0) for sid, (ts, vs) in series.items()))
+    written = _insert_chunks(connection, ((sid, ts, vs, 0) for sid, (ts, vs) in series.items()))
     for chunk in batched(ids):
         connection.execute(delete(BATCHES).where(BATCHES.c.id.in_(chunk)))
-    return CompactionReport(batches_compacted=len(ids), chunks_written=len(series), samples=total)
+    return CompactionReport(batches_compacted=len(ids), chunks_written=written, samples=total)
 
 
 def merge_chunks(
@@ -169,11 +170,10 @@ def _merge_series(
         merged.append((series_id, timestamps, values, 1))
         replaced.extend(row[0] for row in run)
         report.samples += len(timestamps)
-    _insert_chunks(connection, merged)
+    report.chunks_written = _insert_chunks(connection, merged)
     for chunk in batched(replaced):
         connection.execute(delete(CHUNKS).where(CHUNKS.c.id.in_(chunk)))
     report.chunks_merged = len(replaced)
-    report.chunks_written = len(merged)
     return report
 
 
@@ -206,20 +206,30 @@ def _should_close(
 
 
 def _insert_chunks(
-    connection: Connection,
-    chunks: Iterator[tuple[int, np.ndarray, np.ndarray, int]]
-    | list[tuple[int, np.ndarray, np.ndarray, int]],
-) -> None:
+    connection: Connection, chunks: Iterable[tuple[int, np.ndarray, np.ndarray, int]]
+) -> int:
+    """Insert chunks, splitting long runs evenly so none exceeds ``MAX_CHUNK_SAMPLES``.
+
+    Returns how many chunk rows were written.
+    """
     rows = [
         {
             "series_id": int(series_id),
-            "min_time": int(timestamps[0]),
-            "max_time": int(timestamps[-1]),
-            "sample_count": len(timestamps),
+            "min_time": int(ts[0]),
+            "max_time": int(ts[-1]),
+            "sample_count": len(ts),
             "level": level,
-            "data": encode_chunk(timestamps, values),
+            "data": encode_chunk(ts, vs),
         }
         for series_id, timestamps, values, level in chunks
+        for ts, vs in zip(
+            *(
+                np.array_split(a, -(-len(timestamps) // MAX_CHUNK_SAMPLES))
+                for a in (timestamps, values)
+            ),
+            strict=True,
+        )
     ]
     for part in batched(rows, 200):
         connection.execute(insert(CHUNKS), list(part))
+    return len(rows)

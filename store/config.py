@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from store.configfile import ConfigModel, Duration
+from store.configfile import ByteSize, ConfigModel, Duration
 
 DEFAULT_DATA_DIR = "var"
 
@@ -19,4 +19,6 @@ class StorageConfig(ConfigModel):
     url: str | None = None
     data_dir: str = DEFAULT_DATA_DIR
     retention: Duration = Field(default=15 * 86400.0, gt=0)
+    retention_size: ByteSize | None = Field(default=None, gt=0)
+    """Upper bound on stored sample bytes; the oldest samples go first."""
     busy_timeout: Duration = Field(default=30.0, gt=0)

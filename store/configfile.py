@@ -51,6 +51,25 @@ Duration = Annotated[
 """Seconds, written in YAML as a Prometheus duration (``15s``, ``1h30m``)."""
 
 
+_SIZE = re.compile(r"^\s*(\d+)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?\s*$")
+_SIZE_UNITS: dict[str | None, int] = {None: 1, "B": 1}
+for _power, _prefix in enumerate(("K", "M", "G", "T"), start=1):
+    _SIZE_UNITS[f"{_prefix}B"] = _SIZE_UNITS[f"{_prefix}iB"] = 1024**_power
+
+
+def _to_bytes(value: object) -> object:
+    if isinstance(value, str):
+        match = _SIZE.match(value)
+        if match is None:
+            raise ValueError(f'"{value}" is not a size (like 10MB; units are powers of 1024)')
+        return int(match.group(1)) * _SIZE_UNITS[match.group(2)]
+    return value
+
+
+ByteSize = Annotated[int, BeforeValidator(_to_bytes)]
+"""Bytes, written as a number or with a unit as Prometheus does (``10MB`` = 10 MiB)."""
+
+
 def format_path(path: Sequence[str | int]) -> str:
     """Render a key path as users write it: ``scrape_configs[0].static_configs``."""
     text = ""

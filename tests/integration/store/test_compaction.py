@@ -73,8 +73,9 @@ def test_compaction_keeps_every_sample_and_makes_full_chunks(database: Engine) -
 
     merged = merge_chunks(database, until_ms=1_000 * scrapes)
     assert _read(database) == before
-    assert (merged.chunks_merged, merged.chunks_written) == (6, 3)  # 100 + 150 samples each
-    assert (_count(database, 0), _count(database, 1)) == (0, 3)
+    # Per series: 100 + 150 samples merge into one run, stored as two chunks of 125.
+    assert (merged.chunks_merged, merged.chunks_written) == (6, 6)
+    assert (_count(database, 0), _count(database, 1)) == (0, 6)
 
     for i in range(scrapes, scrapes + 10):
         _scrape(database, index, 1_000 * i, float(i))
@@ -84,7 +85,7 @@ def test_compaction_keeps_every_sample_and_makes_full_chunks(database: Engine) -
     merge_chunks(database, until_ms=end)
     assert _count(database, 0) == 3  # ten samples each: too small, they wait for more
     compact(database, until_ms=end, force_merge_before_ms=end)
-    assert (_count(database, 0), _count(database, 1)) == (0, 6)
+    assert (_count(database, 0), _count(database, 1)) == (0, 9)
     assert _read(database) == after_more
     stale = before["/a"][1][50]
     assert stale == int(np.array([STALE_NAN]).view(np.uint64)[0])
@@ -98,3 +99,21 @@ def test_a_rewrite_after_compaction_wins_over_the_chunk(database: Engine) -> Non
     _scrape(database, index, 2_000, 7.0)
     values = {route: v for route, (_, v) in _read(database).items()}
     assert np.array(values["/a"], dtype=np.uint64).view(np.float64).tolist() == [1, 1, 7, 1, 1]
+
+
+def test_size_retention_drops_the_oldest_samples_first(database: Engine) -> None:
+    from store.retention import enforce_size, sample_bytes
+
+    index = SeriesIndex()
+    for i in range(400):
+        _scrape(database, index, 1_000 * i, float(i))
+    compact(database, until_ms=400_000, force_merge_before_ms=400_000)
+    total = sample_bytes(database)
+    bound = total * 6 // 10  # the older of each series' two 200-sample chunks must go
+    cutoff = enforce_size(database, bound)
+    assert 0 < cutoff < 400_000
+    assert sample_bytes(database) <= bound
+    kept = _read(database)["/a"][0]
+    assert kept[-1] == 399_000  # the newest survive
+    assert kept[0] >= cutoff - 1  # and nothing older than the cut-off
+    assert enforce_size(database, total) == 0

@@ -6,13 +6,9 @@ They start from the command line as a user runs them, expose /-/ready and
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,41 +19,9 @@ from console.config import load_config
 from demo import Fleet
 from store.db import database_url, open_engine
 from store.status import StoreStats, store_stats
+from tests.processes import free_port, start, stop, wait_for
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if condition():
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def start(config: Path, *command: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "console.cli", "--config", str(config), *command],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-
-
-def stop(process: subprocess.Popen[bytes]) -> tuple[int, str]:
-    process.send_signal(signal.SIGTERM)
-    output, _ = process.communicate(timeout=30)
-    return process.returncode, output.decode(errors="replace")
 
 
 @pytest.fixture

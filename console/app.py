@@ -14,7 +14,6 @@ from console.api import envelope, figures, prometheus
 from console.config import LoadedConfig
 from console.context import EXTENSION_KEY, ConsoleContext
 from promql.engine import Engine as QueryEngine
-from promql.engine import EngineOptions
 from store.db import database_url, open_engine
 from store.querier import StoreQuerier
 
@@ -43,7 +42,7 @@ def create_app(
         loaded=loaded,
         database=engine,
         querier=StoreQuerier(engine),
-        query_engine=QueryEngine(EngineOptions()),
+        query_engine=QueryEngine(config.query.engine_options()),
         clock=clock,
     )
     envelope.register(app)

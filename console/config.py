@@ -18,6 +18,7 @@ from pydantic import Field
 from alerts.config import AlertingConfig, RouteConfig
 from collectors.config import HealthCheckConfig, LogSourceConfig, ScrapeConfig
 from dashboards.config import DashboardsConfig
+from promql.engine import EngineOptions
 from store.config import StorageConfig
 from store.configfile import (
     ConfigError,
@@ -39,6 +40,24 @@ class GlobalConfig(ConfigModel):
     evaluation_interval: Duration = Field(default=15.0, gt=0)
     check_interval: Duration = Field(default=30.0, gt=0)
     external_labels: dict[str, str] = Field(default_factory=dict)
+
+
+class QueryConfig(ConfigModel):
+    """PromQL limits, as Prometheus's --query.* flags.
+
+    ``max_samples`` defaults below Prometheus's 50 million: a sample costs this
+    engine about 16 bytes in arrays, and a gunicorn worker must survive the
+    largest query it allows.
+    """
+
+    lookback_delta: Duration = Field(default=300.0, gt=0)
+    timeout: Duration = Field(default=120.0, gt=0)
+    max_samples: int = Field(default=20_000_000, gt=0)
+
+    def engine_options(self) -> EngineOptions:
+        return EngineOptions(
+            lookback_delta=self.lookback_delta, timeout=self.timeout, max_samples=self.max_samples
+        )
 
 
 class ServerConfig(ConfigModel):
@@ -64,6 +83,7 @@ class VigilConfig(ConfigModel):
     global_: GlobalConfig = Field(default_factory=GlobalConfig, alias="global")
     storage: StorageConfig = Field(default_factory=StorageConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
+    query: QueryConfig = Field(default_factory=QueryConfig)
     agent: AgentConfig = Field(default_factory=AgentConfig)
     scrape_configs: list[ScrapeConfig] = Field(default_factory=list)
     health_checks: list[HealthCheckConfig] = Field(default_factory=list)

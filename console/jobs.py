@@ -18,7 +18,6 @@ from collectors.targets import targets_from_config
 from console.agent import AgentResources, PeriodicJob
 from console.config import LoadedConfig
 from promql.engine import Engine as QueryEngine
-from promql.engine import EngineOptions
 from store.compaction import compact
 from store.querier import StoreQuerier
 from store.retention import delete_samples_before, enforce_size
@@ -75,7 +74,9 @@ def rule_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[Perio
     )
     retire_removed_rules(resources.database, groups, time.time())
     external_url = config.server.external_url or f"http://{config.server.bind}"
-    query = engine_query_func(QueryEngine(EngineOptions()), StoreQuerier(resources.database))
+    query = engine_query_func(
+        QueryEngine(config.query.engine_options()), StoreQuerier(resources.database)
+    )
     links = generator_urls(groups, external_url)
     return [
         PeriodicJob(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,9 +23,12 @@ from console.api.params import (
 from console.auth import Role, requires
 from console.context import current
 from promql.durations import format_duration
+from promql.engine import Engine as QueryEngine
+from promql.engine import QueryTimeoutError
 from promql.errors import ParseError, PromQLError
 from promql.matchers import Matcher
-from promql.parser import parse_metric_selector
+from promql.parser import parse_expr, parse_metric_selector
+from promql.values import Value
 from store.status import store_stats
 from store.targets import list_targets
 
@@ -41,14 +46,29 @@ def _required(name: str) -> str:
     return value
 
 
-def _run(evaluate: Any) -> Response:
+def _run(evaluate: Callable[[], Value]) -> Response:
+    """Evaluate, mapping the engine's errors to Prometheus's error types and statuses."""
     try:
         result = evaluate()
     except ParseError as error:
         raise bad_data(f'invalid parameter "query": {error}') from None
+    except QueryTimeoutError as error:
+        raise ApiError("timeout", str(error)) from None
     except PromQLError as error:
-        raise ApiError(getattr(error, "error_type", "execution"), str(error)) from None
+        raise ApiError("execution", str(error)) from None
     return success(result.to_json())
+
+
+def _query_engine() -> QueryEngine:
+    """The app's engine, or one with the shorter ``timeout`` a request asks for."""
+    engine = current().query_engine
+    text = param("timeout")
+    if not text:
+        return engine
+    timeout = parse_duration_param(text, "timeout")
+    if timeout >= engine.options.timeout:
+        return engine
+    return QueryEngine(replace(engine.options, timeout=timeout), engine.clock)
 
 
 @blueprint.route("/query", methods=QUERY_METHODS)
@@ -57,7 +77,8 @@ def query() -> Response:
     context = current()
     expression = _required("query")
     at = time_param("time", context.clock())
-    return _run(lambda: context.query_engine.instant_query(context.querier, expression, at))
+    engine = _query_engine()
+    return _run(lambda: engine.instant_query(context.querier, expression, at))
 
 
 @blueprint.route("/query_range", methods=QUERY_METHODS)
@@ -80,9 +101,8 @@ def query_range() -> Response:
             "exceeded maximum resolution of 11,000 points per timeseries. "
             "Try decreasing the query resolution (?step=XX)"
         )
-    return _run(
-        lambda: context.query_engine.range_query(context.querier, expression, start, end, step)
-    )
+    engine = _query_engine()
+    return _run(lambda: engine.range_query(context.querier, expression, start, end, step))
 
 
 def _match_params() -> list[list[Matcher]]:
@@ -139,6 +159,24 @@ def label_values(name: str) -> Response:
     for matchers in selectors:
         values.update(querier.label_values(name, matchers))
     return success(sorted(values))
+
+
+@blueprint.route("/query_exemplars", methods=QUERY_METHODS)
+@requires(Role.VIEWER)
+def query_exemplars() -> Response:
+    """Exemplars are parsed and dropped at scrape time, so there are none to return."""
+    _required("query")
+    return success([])
+
+
+@blueprint.route("/format_query", methods=QUERY_METHODS)
+@requires(Role.VIEWER)
+def format_query() -> Response:
+    expression = _required("query")
+    try:
+        return success(str(parse_expr(expression)))
+    except ParseError as error:
+        raise bad_data(f'invalid parameter "query": {error}') from None
 
 
 @blueprint.route("/metadata", methods=["GET"])

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, create_engine, make_url, text
 from store.db import open_engine, upgrade
 from store.models import Base
 
-pytest_plugins = ["tests.fleet_fixture", "tests.webhook_receiver"]
+pytest_plugins = ["tests.fleet_fixture", "tests.webhook_receiver", "tests.prometheus_server"]
 
 ADMIN_URL_ENV = "VIGIL_TEST_POSTGRES_URL"
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

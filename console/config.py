@@ -144,24 +144,26 @@ def load_config(
 SemanticCheck = Callable[[VigilConfig, YamlDocument], Iterator[Problem]]
 
 
-def _check_unique_jobs(config: VigilConfig, document: YamlDocument) -> Iterator[Problem]:
+def _duplicates(
+    names: list[str], section: str, key: str, document: YamlDocument
+) -> Iterator[Problem]:
     seen: set[str] = set()
-    for index, job in enumerate(config.scrape_configs):
-        if job.job_name in seen:
-            yield document.problem(
-                ["scrape_configs", index, "job_name"], f'"{job.job_name}" is used twice'
-            )
-        seen.add(job.job_name)
+    for index, name in enumerate(names):
+        if name in seen:
+            yield document.problem([section, index, key], f'"{name}" is used twice')
+        seen.add(name)
 
 
-def _check_unique_checks(config: VigilConfig, document: YamlDocument) -> Iterator[Problem]:
-    seen: set[str] = set()
-    for index, check in enumerate(config.health_checks):
-        if check.name in seen:
-            yield document.problem(
-                ["health_checks", index, "name"], f'"{check.name}" is used twice'
-            )
-        seen.add(check.name)
+def _check_unique_names(config: VigilConfig, document: YamlDocument) -> Iterator[Problem]:
+    yield from _duplicates(
+        [job.job_name for job in config.scrape_configs], "scrape_configs", "job_name", document
+    )
+    yield from _duplicates(
+        [check.name for check in config.health_checks], "health_checks", "name", document
+    )
+    yield from _duplicates(
+        [source.name for source in config.log_sources], "log_sources", "name", document
+    )
 
 
 def _check_receivers(config: VigilConfig, document: YamlDocument) -> Iterator[Problem]:
@@ -180,11 +182,7 @@ def _check_receivers(config: VigilConfig, document: YamlDocument) -> Iterator[Pr
     yield from walk(config.alerting.route, ["alerting", "route"])
 
 
-SEMANTIC_CHECKS: tuple[SemanticCheck, ...] = (
-    _check_unique_jobs,
-    _check_unique_checks,
-    _check_receivers,
-)
+SEMANTIC_CHECKS: tuple[SemanticCheck, ...] = (_check_unique_names, _check_receivers)
 
 
 def check_config(config: VigilConfig, document: YamlDocument) -> Iterator[Problem]:

@@ -6,39 +6,37 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BeforeValidator,
+    ConfigDict,
     Field,
     ModelWrapValidatorHandler,
     SerializeAsAny,
+    field_validator,
     model_validator,
 )
 
 from collectors.checks import CHECK_TYPES
 from collectors.checks.base import CheckOptions
-from store.configfile import ConfigModel, Duration
+from collectors.http_config import Authorization, BasicAuth, HttpClientConfig, TLSConfig
+from collectors.relabel import RelabelConfig, is_label_name
+from store.configfile import ByteSize, ConfigModel, Duration
 
-_SIZE = re.compile(r"^\s*(\d+)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?\s*$")
-_SIZE_UNITS = {None: 1, "B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
-_SIZE_UNITS.update({"KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4})
 DEFAULT_BODY_SIZE_LIMIT = 64 * 1024**2
-
-
-def _to_bytes(value: object) -> object:
-    if isinstance(value, str):
-        match = _SIZE.match(value)
-        if match is None:
-            raise ValueError(f'"{value}" is not a size (like 10MB; units are powers of 1024)')
-        return int(match.group(1)) * _SIZE_UNITS[match.group(2)]
-    return value
-
-
-ByteSize = Annotated[int, BeforeValidator(_to_bytes)]
-"""Bytes, written as a number or with a unit as Prometheus does (``10MB`` = 10 MiB)."""
+DEFAULT_FILE_SD_REFRESH = 300.0
+# Prometheus's patFileSDName: a glob only in the last path element, and a known extension.
+_FILE_SD_NAME = re.compile(r"^[^*]*(\*[^/]*)?\.(json|yml|yaml|JSON|YML|YAML)$")
 
 
 class StaticConfig(ConfigModel):
     targets: list[str] = Field(default_factory=list)
     labels: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("labels")
+    @classmethod
+    def _label_names(cls, labels: dict[str, str]) -> dict[str, str]:
+        for name in labels:
+            if not is_label_name(name):
+                raise ValueError(f'"{name}" is not a valid label name')
+        return labels
 
     @model_validator(mode="after")
     def _addresses(self) -> StaticConfig:
@@ -51,8 +49,34 @@ class StaticConfig(ConfigModel):
         return self
 
 
+class FileSDConfig(ConfigModel):
+    """Target groups read from JSON or YAML files, re-read when they change."""
+
+    files: list[str] = Field(default_factory=list)
+    refresh_interval: Duration = Field(default=DEFAULT_FILE_SD_REFRESH, gt=0)
+
+    @model_validator(mode="after")
+    def _valid_names(self) -> FileSDConfig:
+        if not self.files:
+            raise ValueError("file service discovery config must contain at least one path name")
+        for name in self.files:
+            if not _FILE_SD_NAME.match(name):
+                raise ValueError(f'path name "{name}" is not valid for file discovery')
+        return self
+
+
+Limit = Annotated[int, Field(ge=0)]
+
+
 class ScrapeConfig(ConfigModel):
-    """One scrape job, in Prometheus's format; intervals default to the global ones."""
+    """One scrape job, in Prometheus's format; intervals default to the global ones.
+
+    Errors do not quote inputs: a job holds secrets (``basic_auth``, ``authorization``).
+    """
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", populate_by_name=True, hide_input_in_errors=True
+    )
 
     job_name: str = Field(min_length=1)
     scrape_interval: Duration | None = Field(default=None, gt=0)
@@ -64,14 +88,37 @@ class ScrapeConfig(ConfigModel):
     honor_timestamps: bool = True
     body_size_limit: ByteSize = Field(default=DEFAULT_BODY_SIZE_LIMIT, ge=0)
     """0 means no limit, as in Prometheus; Vigil's default guards one process's memory."""
+    sample_limit: Limit = 0
+    """Samples left after metric relabelling; more fail the scrape. 0: no limit."""
+    label_limit: Limit = 0
+    label_name_length_limit: Limit = 0
+    label_value_length_limit: Limit = 0
+    basic_auth: BasicAuth | None = None
+    authorization: Authorization | None = None
+    tls_config: TLSConfig = TLSConfig()
+    follow_redirects: bool = True
+    relabel_configs: list[RelabelConfig] = Field(default_factory=list)
+    metric_relabel_configs: list[RelabelConfig] = Field(default_factory=list)
     static_configs: list[StaticConfig] = Field(default_factory=list)
+    file_sd_configs: list[FileSDConfig] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _timeout_within_interval(self) -> ScrapeConfig:
         interval, timeout = self.scrape_interval, self.scrape_timeout
         if interval is not None and timeout is not None and timeout > interval:
             raise ValueError("scrape_timeout must not be greater than scrape_interval")
+        if self.basic_auth is not None and self.authorization is not None:
+            raise ValueError("at most one of basic_auth, oauth2 & authorization must be configured")
         return self
+
+    def http_client(self) -> HttpClientConfig:
+        """The HTTP client settings, which Prometheus writes inline in the job."""
+        return HttpClientConfig(
+            basic_auth=self.basic_auth,
+            authorization=self.authorization,
+            tls_config=self.tls_config,
+            follow_redirects=self.follow_redirects,
+        )
 
 
 class HealthCheckConfig(ConfigModel):

@@ -1,9 +1,10 @@
-"""Scrape one target: fetch, parse, attach target labels, add report samples.
+"""Scrape one target: fetch, parse, label (target labels, metric relabelling), add report samples.
 
 Everything here is a function of its inputs: HTTP comes in as a ``Fetcher``
 and time as ``now`` and ``clock``, so the scheduler that calls it decides on
 threads and timing, and tests can drive it. A failed scrape is a result with
-``up`` 0 and an error, never an exception.
+``up`` 0 and an error, never an exception; like Prometheus, a scrape over a
+limit (``sample_limit``, ``label_limit``, ...) stores none of its samples.
 """
 
 from __future__ import annotations
@@ -18,14 +19,17 @@ import requests
 
 from collectors.exposition import (
     ExpositionError,
+    LabelTransform,
     MetricMetadata,
     SeriesCache,
     format_of,
     parse_exposition,
 )
+from collectors.http_config import HttpClientConfig
+from collectors.httpclient import auth_headers, client_session
 from collectors.httpfetch import Clock, FetchError, HttpResponse, http_request
 from collectors.staleness import ScrapeLoopState, StoredSample, stale_markers, track_series
-from collectors.target_labels import attach_target_labels
+from collectors.target_labels import SeriesRejected, sample_labeller
 from collectors.targets import Target
 from promql.labels import METRIC_NAME, Labels
 
@@ -41,6 +45,7 @@ ACCEPT_HEADER = ",".join(
     )
 )
 USER_AGENT = "Vigil/0.1"
+SAMPLE_LIMIT_EXCEEDED = "sample limit exceeded"
 REPORT_METRICS = (
     "up",
     "scrape_duration_seconds",
@@ -59,21 +64,30 @@ class Fetcher(Protocol):
 
 
 class RequestsFetcher:
-    """The production Fetcher: ``requests`` with a total deadline and a size cap."""
+    """The production Fetcher: ``requests`` with a total deadline, a size cap, auth and TLS."""
 
-    def __init__(self, session: requests.Session | None = None, clock: Clock = time.monotonic):
-        self._session = session or requests.Session()
+    def __init__(
+        self,
+        session: requests.Session | None = None,
+        clock: Clock = time.monotonic,
+        *,
+        client: HttpClientConfig | None = None,
+    ):
+        self._session = session or client_session(client)
         self._clock = clock
+        self._client = client
 
     def __call__(
         self, url: str, *, headers: Mapping[str, str], timeout: float, max_bytes: int
     ) -> HttpResponse:
+        auth = auth_headers(self._client)
         return http_request(
             self._session,
             url,
             timeout=timeout,
             max_bytes=max_bytes,
-            headers=headers,
+            headers={**headers, **auth} if auth else headers,
+            allow_redirects=self._client.follow_redirects if self._client else True,
             clock=self._clock,
         )
 
@@ -91,6 +105,17 @@ class SeriesCaches:
 
     def __init__(self) -> None:
         self._by_format: dict[str, SeriesCache] = {}
+        self._labelled_for: Target | None = None
+        self._labeller: LabelTransform | None = None
+
+    def labeller(self, target: Target) -> LabelTransform:
+        """The series transform for ``target``; a changed target empties the caches."""
+        if self._labeller is None or (
+            self._labelled_for is not target and self._labelled_for != target
+        ):
+            self._by_format.clear()
+            self._labelled_for, self._labeller = target, _labeller(target)
+        return self._labeller
 
     def for_format(self, text_format: str) -> SeriesCache:
         return self._by_format.setdefault(text_format, {})
@@ -146,19 +171,29 @@ def scrape_target(
     samples: list[StoredSample] = []
     metadata: dict[str, MetricMetadata] = {}
     current: frozenset[Labels] | None = None
-    scraped = 0
+    scraped = kept = 0
     if response is not None and error is None:
         try:
-            samples, current, metadata, scraped = _parse(target, response, timestamp_ms, cache)
-        except ExpositionError as failure:
+            samples, current, metadata, scraped, kept = _parse(
+                target, response, timestamp_ms, cache
+            )
+        except (ExpositionError, SeriesRejected) as failure:
             error = str(failure)
         except UnicodeDecodeError as failure:
             error = f"the body is not UTF-8 text (at byte offset {failure.start})"
+        limit = target.limits.sample_limit
+        if error is None and limit and len(samples) > limit:
+            error = SAMPLE_LIMIT_EXCEEDED  # the counts still say how much there was
+            samples, current = [], None
     if error is not None:
-        samples, current, scraped = [], None, 0
+        samples, current = [], None
+        if error != SAMPLE_LIMIT_EXCEEDED:
+            scraped = kept = 0
     change = track_series(previous, current)
     samples.extend(
-        report_samples(target, timestamp_ms, error is None, duration, scraped, change.added)
+        report_samples(
+            target, timestamp_ms, error is None, duration, scraped, change.added, kept=kept
+        )
     )
     return ScrapeResult(
         target=target,
@@ -182,10 +217,21 @@ def scrape_headers(target: Target) -> dict[str, str]:
 
 
 def report_samples(
-    target: Target, timestamp_ms: int, up: bool, duration: float, scraped: int, added: int
+    target: Target,
+    timestamp_ms: int,
+    up: bool,
+    duration: float,
+    scraped: int,
+    added: int,
+    *,
+    kept: int | None = None,
 ) -> list[StoredSample]:
-    """The series Prometheus writes about every scrape, with the target's labels."""
-    values = (1.0 if up else 0.0, duration, float(scraped), float(scraped), float(added))
+    """The series Prometheus writes about every scrape, with the target's labels.
+
+    ``kept`` is what metric relabelling left (``scrape_samples_post_metric_relabeling``).
+    """
+    post = scraped if kept is None else kept
+    values = (1.0 if up else 0.0, duration, float(scraped), float(post), float(added))
     return [
         (_with_name(target.labels, name), timestamp_ms, value)
         for name, value in zip(REPORT_METRICS, values, strict=True)
@@ -202,21 +248,24 @@ def final_stale_markers(
 
 def _parse(
     target: Target, response: HttpResponse, timestamp_ms: int, caches: SeriesCaches | None
-) -> tuple[list[StoredSample], frozenset[Labels], dict[str, MetricMetadata], int]:
+) -> tuple[list[StoredSample], frozenset[Labels], dict[str, MetricMetadata], int, int]:
+    """Samples to store, the series seen, metadata, samples exposed and samples kept."""
     text_format = format_of(response.content_type)
+    transform = caches.labeller(target) if caches is not None else _labeller(target)
     cache = caches.for_format(text_format) if caches is not None else None
     exposition = parse_exposition(
-        response.body.decode("utf-8"),
-        text_format,
-        cache=cache,
-        transform=attach_target_labels(target.labels, target.honor_labels),
+        response.body.decode("utf-8"), text_format, cache=cache, transform=transform
     )
     samples: list[StoredSample] = []
     append = samples.append
     current: set[Labels] = set()
     track = current.add
     honor = target.honor_timestamps
+    dropped = 0
     for labels, stamp, value in exposition.samples:
+        if not labels:  # dropped by metric_relabel_configs
+            dropped += 1
+            continue
         if stamp is not None and honor:
             append((labels, stamp, value))
             continue
@@ -226,7 +275,14 @@ def _parse(
             append((labels, timestamp_ms, value))
     if caches is not None:
         caches.trim(text_format, len(exposition.samples))
-    return samples, frozenset(current), exposition.metadata, len(exposition.samples)
+    scraped = len(exposition.samples)
+    return samples, frozenset(current), exposition.metadata, scraped, scraped - dropped
+
+
+def _labeller(target: Target) -> LabelTransform:
+    return sample_labeller(
+        target.labels, target.honor_labels, target.metric_relabel_configs, target.limits
+    )
 
 
 def _status_error(response: HttpResponse) -> str | None:

@@ -42,7 +42,7 @@ class ScrapeLoop:
         self.target = target
         self._database = database
         self._index = index
-        self._fetcher = fetcher or RequestsFetcher()
+        self._fetcher = fetcher or RequestsFetcher(client=target.http_client)
         self._clock = clock
         self._state = ScrapeLoopState()
         self._caches = SeriesCaches()

@@ -8,6 +8,7 @@ reloads the configuration: an invalid file keeps the running jobs unchanged.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
@@ -16,8 +17,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import FrameType
+from typing import Protocol
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from prometheus_client import Counter, Gauge, Histogram
@@ -64,12 +67,29 @@ class PeriodicJob:
         return (fingerprint((("id", self.id),)) % int(self.interval * 1000)) / 1000.0
 
 
+class JobControl(Protocol):
+    """Lets a job add and remove jobs while the agent runs (e.g. when discovery changes)."""
+
+    def add_jobs(self, jobs: Sequence[PeriodicJob]) -> None: ...
+
+    def remove_jobs(self, job_ids: Sequence[str]) -> None: ...
+
+
+class _NoJobControl:
+    def add_jobs(self, jobs: Sequence[PeriodicJob]) -> None:
+        return
+
+    def remove_jobs(self, job_ids: Sequence[str]) -> None:
+        return
+
+
 @dataclass
 class AgentResources:
-    """What jobs share: the store, and the series-id cache that belongs to that store."""
+    """What jobs share: the store, its series-id cache, and control over the schedule."""
 
     database: Engine
     index: SeriesIndex = field(default_factory=SeriesIndex)
+    jobs: JobControl = field(default_factory=_NoJobControl)
 
 
 JobBuilder = Callable[[LoadedConfig, AgentResources], Sequence[PeriodicJob]]
@@ -99,7 +119,7 @@ class Agent:
         max_workers: int = 32,
     ) -> None:
         self.loaded = loaded
-        self.resources = AgentResources(database)
+        self.resources = AgentResources(database, jobs=self)
         self._builders = list(builders) if builders is not None else job_builders()
         self._scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers)}, timezone=UTC
@@ -139,6 +159,14 @@ class Agent:
             RELOAD_SUCCESS.set(1)
             RELOAD_TIME.set(time.time())
             return True
+
+    def add_jobs(self, jobs: Sequence[PeriodicJob]) -> None:
+        self._schedule(jobs)
+
+    def remove_jobs(self, job_ids: Sequence[str]) -> None:
+        for job_id in job_ids:
+            with contextlib.suppress(JobLookupError):
+                self._scheduler.remove_job(job_id)
 
     def job_ids(self) -> list[str]:
         return sorted(job.id for job in self._scheduler.get_jobs())

@@ -6,6 +6,7 @@ Each builder owns one family of work. Builders register what they will work on
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 
@@ -13,8 +14,8 @@ from alerts.manager import generator_urls, load_groups, retire_removed_rules
 from alerts.outbox import deliver_due
 from alerts.rule_loop import GroupLoop, engine_query_func, expression_error
 from collectors.check_loop import CheckLoop, register_checks
-from collectors.scrape_loop import ScrapeLoop, register_targets
-from collectors.targets import targets_from_config
+from collectors.scrape_loop import ScrapeLoop
+from collectors.scrape_manager import ScrapeManager
 from console.agent import AgentResources, PeriodicJob
 from console.config import LoadedConfig
 from promql.engine import Engine as QueryEngine
@@ -22,30 +23,46 @@ from store.compaction import compact
 from store.querier import StoreQuerier
 from store.retention import delete_samples_before, enforce_size
 
+log = logging.getLogger("vigil.agent")
+
 DELIVERY_INTERVAL_SECONDS = 1.0
+DISCOVERY_INTERVAL_SECONDS = 5.0
 RETENTION_INTERVAL_SECONDS = 300.0
 COMPACTION_INTERVAL_SECONDS = 60.0
 HEAD_KEEP_SECONDS = 30
 FORCE_MERGE_AFTER_SECONDS = 2 * 3600
 
 
+def _scrape_job(loop: ScrapeLoop) -> PeriodicJob:
+    target = loop.target
+    return PeriodicJob(
+        f"scrape:{target.job}:{target.url}", "scrape", target.scrape_interval, loop.run_once
+    )
+
+
 def scrape_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[PeriodicJob]:
+    """One job per target; with file_sd, a discovery job adds and removes them as files change."""
     settings = loaded.config.global_
-    targets = [
-        target
-        for scrape_config in loaded.config.scrape_configs
-        for target in targets_from_config(
-            scrape_config, settings.scrape_interval, settings.scrape_timeout
-        )
-    ]
-    register_targets(resources.database, targets)
-    jobs = []
-    for target in targets:
-        loop = ScrapeLoop(target, resources.database, resources.index)
+    manager = ScrapeManager(
+        loaded.config.scrape_configs,
+        settings.scrape_interval,
+        settings.scrape_timeout,
+        resources.database,
+        resources.index,
+        base_dir=loaded.base_dir,
+    )
+    jobs = [_scrape_job(loop) for loop in manager.sync().started]
+
+    def rediscover() -> None:
+        change = manager.sync()
+        resources.jobs.remove_jobs([_scrape_job(loop).id for loop in change.stopped])
+        resources.jobs.add_jobs([_scrape_job(loop) for loop in change.started])
+        for error in manager.errors:
+            log.warning("scrape discovery: %s", error)
+
+    if any(config.file_sd_configs for config in loaded.config.scrape_configs):
         jobs.append(
-            PeriodicJob(
-                f"scrape:{target.job}:{target.url}", "scrape", target.scrape_interval, loop.run_once
-            )
+            PeriodicJob("discovery:file_sd", "discovery", DISCOVERY_INTERVAL_SECONDS, rediscover)
         )
     return jobs
 

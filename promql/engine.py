@@ -17,7 +17,7 @@ import numpy as np
 
 from promql import ast_access as A
 from promql.aggregations import aggregate
-from promql.ast import Expr
+from promql.ast import Expr, ValueType
 from promql.binops import (
     SET_OPS,
     Matching,
@@ -52,12 +52,21 @@ __all__ = [
     "Engine",
     "EngineOptions",
     "EvalError",
+    "InvalidRangeQueryError",
     "NativeHistogramError",
     "QueryTimeoutError",
     "TooManySamplesError",
 ]
 
 _STALE_BITS = np.uint64(0x7FF0000000000002)
+
+
+class InvalidRangeQueryError(EvalError):
+    """A range query of an expression that is not a scalar or an instant vector.
+
+    Prometheus rejects it before evaluation, as bad data (HTTP 400), not as an
+    execution error.
+    """
 
 
 @dataclass(frozen=True)
@@ -208,7 +217,9 @@ class _Evaluator:
         for i, (_, ts, _) in enumerate(data):
             lo[i] = np.searchsorted(ts, ref - range_ms, side="right")
             hi[i] = np.searchsorted(ts, ref, side="right")
-        self._count_samples(int((hi - lo).sum()))
+        # The samples held, each once: steps' windows overlap and share them.
+        if n and len(steps):
+            self._count_samples(int((hi.max(axis=1) - lo.min(axis=1)).sum()))
         step_ts = steps  # predict_linear's intercept is the step time even with @
         return RangeBlock(
             [d[0] for d in data],
@@ -404,6 +415,12 @@ class Engine:
         self, querier: Querier, query: str | Expr, start_s: float, end_s: float, step_s: float
     ) -> Matrix:
         expr = self._prepare(query)
+        if expr.type not in (ValueType.SCALAR, ValueType.VECTOR):
+            # Checked before evaluating, as Prometheus's NewRangeQuery does (a bad_data error).
+            raise InvalidRangeQueryError(
+                f'invalid expression type "{expr.type.documented}" for range query, '
+                "must be Scalar or instant Vector"
+            )
         start_ms, end_ms, step_ms = round(start_s * 1000), round(end_s * 1000), round(step_s * 1000)
         if step_ms <= 0:
             raise EvalError("zero or negative query resolution step widths are not accepted")

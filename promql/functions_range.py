@@ -35,7 +35,19 @@ class Lockstep:
     avg: bool = False
 
 
-RangeImpl = SeriesFn | Lockstep
+@dataclass(frozen=True)
+class Flat:
+    """A ``SeriesFn`` that may run once over all series' samples concatenated.
+
+    Its window arithmetic must be elementwise in ``lo``/``hi`` (which become
+    2-D, offset into the concatenation) and must only read samples inside a
+    window it reports present, so nothing crosses from one series to the next.
+    """
+
+    fn: SeriesFn
+
+
+RangeImpl = SeriesFn | Lockstep | Flat
 
 
 def _apply(
@@ -56,13 +68,28 @@ def _apply(
             present = count > 0
         elif len(rb):
             values, present = _apply_batched(rb, fn.impl, params)
+    elif isinstance(fn, Flat) and sum(len(t) for t in rb.times) >= 2:
+        values, present = _apply_flat(rb, fn.fn, params)
     else:
+        series_fn = fn.fn if isinstance(fn, Flat) else fn
         for i in range(len(rb)):
-            values[i], present[i] = fn(rb.times[i], rb.values[i], rb.lo[i], rb.hi[i], rb, params)
+            values[i], present[i] = series_fn(
+                rb.times[i], rb.values[i], rb.lo[i], rb.hi[i], rb, params
+            )
     drop = np.ones(len(rb), bool)
     if keep_name:
         drop = rb.drop_name.copy() if len(rb.drop_name) == len(rb) else ~drop
     return InstantBlock(list(rb.labels), values, present, drop).nonempty()
+
+
+def _apply_flat(rb: RangeBlock, fn: SeriesFn, params: list[float]) -> Out:
+    """``fn`` once over every series: samples concatenated, windows offset into them."""
+    sizes = np.fromiter((len(t) for t in rb.times), np.int64, len(rb))
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)[:, np.newaxis]
+    t = np.concatenate(rb.times)
+    v = np.concatenate(rb.values)
+    values, ok = fn(t, v, rb.lo + starts, rb.hi + starts, rb, params)
+    return np.where(ok, values, 0.0), np.asarray(ok, bool)
 
 
 def _safe_idx(idx: IntArray, size: int) -> IntArray:
@@ -191,7 +218,7 @@ def _count(
 def _present(
     t: IntArray, v: FloatArray, lo: IntArray, hi: IntArray, rb: RangeBlock, _: list[float]
 ) -> Out:
-    return np.ones(len(lo)), hi > lo
+    return np.ones(lo.shape), hi > lo
 
 
 def _prefix_sums(v: FloatArray, lo: IntArray, hi: IntArray) -> FloatArray | None:
@@ -236,15 +263,15 @@ def _apply_batched(rb: RangeBlock, impl: fw.WindowImpl, params: list[float]) -> 
 
 # name -> (implementation, keeps __name__)
 RANGE_FUNCTIONS: dict[str, tuple[RangeImpl, bool]] = {
-    "rate": (_extrapolated(True, True), False),
-    "increase": (_extrapolated(True, False), False),
-    "delta": (_extrapolated(False, False), False),
-    "irate": (_instant(True), False),
-    "idelta": (_instant(False), False),
+    "rate": (Flat(_extrapolated(True, True)), False),
+    "increase": (Flat(_extrapolated(True, False)), False),
+    "delta": (Flat(_extrapolated(False, False)), False),
+    "irate": (Flat(_instant(True)), False),
+    "idelta": (Flat(_instant(False)), False),
     "changes": (_count_pairs(_changed), False),
     "resets": (_count_pairs(_reset), False),
-    "count_over_time": (_count, False),
-    "present_over_time": (_present, False),
+    "count_over_time": (Flat(_count), False),
+    "present_over_time": (Flat(_present), False),
     "last_over_time": (_pick(-1), True),
     "first_over_time": (_pick(0), True),
     "ts_of_last_over_time": (_pick(-1, use_time=True), False),

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Engine, select
+import numpy as np
+from sqlalchemy import Connection, Engine, func, select
 
+from promql.labels import Labels
 from promql.matchers import Matcher
 from promql.querier import SeriesData
 from store.models import SeriesLabel
-from store.samples import read_samples
-from store.series import POSTINGS, select_series
+from store.samples import BATCHES, CHUNKS, read_samples, unpack_array
+from store.series import POSTINGS, SERIES, decode_labels, select_series
 
 
 class StoreQuerier:
@@ -32,22 +34,41 @@ class StoreQuerier:
                 result.append(SeriesData(labels, timestamps, values))
         return result
 
-    def label_names(self, matchers: Sequence[Matcher] = ()) -> list[str]:
+    def label_names(
+        self,
+        matchers: Sequence[Matcher] = (),
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+    ) -> list[str]:
+        """Label names of the matching series; with a window, of those with data in it.
+
+        The window works as Prometheus's does, at storage granularity: a series
+        counts if one of its chunks (or a head sample) lies in the window.
+        """
         with self._engine.connect() as connection:
-            if not matchers:
+            window = _ids_in_window(connection, start_ms, end_ms)
+            if not matchers and window is None:
                 return list(
                     connection.execute(
                         select(POSTINGS.c.name).distinct().order_by(POSTINGS.c.name)
                     ).scalars()
                 )
             names = {
-                name for _, labels in select_series(connection, matchers) for name, _ in labels
+                name for _, labels in _series(connection, matchers, window) for name, _ in labels
             }
         return sorted(names)
 
-    def label_values(self, name: str, matchers: Sequence[Matcher] = ()) -> list[str]:
+    def label_values(
+        self,
+        name: str,
+        matchers: Sequence[Matcher] = (),
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+    ) -> list[str]:
+        """Values of one label among the matching series (with data in the window, if given)."""
         with self._engine.connect() as connection:
-            if not matchers:
+            window = _ids_in_window(connection, start_ms, end_ms)
+            if not matchers and window is None:
                 return list(
                     connection.execute(
                         select(SeriesLabel.value)
@@ -57,6 +78,53 @@ class StoreQuerier:
                     ).scalars()
                 )
             values = {
-                dict(labels).get(name, "") for _, labels in select_series(connection, matchers)
+                dict(labels).get(name, "") for _, labels in _series(connection, matchers, window)
             }
         return sorted(value for value in values if value)
+
+
+def _series(
+    connection: Connection, matchers: Sequence[Matcher], window: set[int] | None
+) -> list[tuple[int, Labels]]:
+    if matchers:
+        found = select_series(connection, matchers)
+    else:
+        found = [
+            (series_id, decode_labels(text))
+            for series_id, text in connection.execute(select(SERIES.c.id, SERIES.c.labels))
+        ]
+    return found if window is None else [item for item in found if item[0] in window]
+
+
+def _ids_in_window(
+    connection: Connection, start_ms: int | None, end_ms: int | None
+) -> set[int] | None:
+    """Series with a chunk or head sample in [start_ms, end_ms]; None if that is every series."""
+    if start_ms is None and end_ms is None:
+        return None
+    start = -(2**63) if start_ms is None else start_ms
+    end = 2**63 - 1 if end_ms is None else end_ms
+    bounds = [
+        connection.execute(select(func.min(table.c.min_time), func.max(table.c.max_time))).one()
+        for table in (CHUNKS, BATCHES)
+    ]
+    lows = [low for low, _ in bounds if low is not None]
+    highs = [high for _, high in bounds if high is not None]
+    if lows and start <= min(lows) and end >= max(highs):
+        return None
+    ids: set[int] = set(
+        connection.execute(
+            select(CHUNKS.c.series_id)
+            .where(CHUNKS.c.max_time >= start, CHUNKS.c.min_time <= end)
+            .distinct()
+        ).scalars()
+    )
+    for packed_ids, packed_ts in connection.execute(
+        select(BATCHES.c.series_ids, BATCHES.c.timestamps).where(
+            BATCHES.c.max_time >= start, BATCHES.c.min_time <= end
+        )
+    ):
+        ts = unpack_array(packed_ts, np.int64)
+        inside = (ts >= start) & (ts <= end)
+        ids.update(unpack_array(packed_ids, np.int64)[inside].tolist())
+    return ids

@@ -102,62 +102,117 @@ def read_samples(
     """Samples of the given series in [start_ms, end_ms], from chunks and the head.
 
     Chunks are read before head batches, each in the order written, so a
-    timestamp written twice keeps the value written last.
+    timestamp written twice keeps the value written last. When only chunks
+    hold the window and no two of a series' chunks overlap (what compaction
+    produces), they are already in (series, time) order and nothing is sorted.
     """
     if not series_ids:
         return {}
     wanted = np.asarray(sorted(series_ids), dtype=np.int64)
-    blocks = _chunk_blocks(connection, series_ids, start_ms, end_ms)
-    rows = connection.execute(
+    rows = sorted(_chunk_rows(connection, series_ids, start_ms, end_ms))
+    decoded = decode_chunks_bulk([row[3] for row in rows])
+    flat = _flatten(rows, decoded)
+    head: list[Block] = []
+    batches = connection.execute(
         select(BATCHES.c.series_ids, BATCHES.c.timestamps, BATCHES.c.sample_values)
         .where(BATCHES.c.max_time >= start_ms, BATCHES.c.min_time <= end_ms)
         .order_by(BATCHES.c.id)
     )
-    for packed_ids, packed_ts, packed_values in rows:
+    for packed_ids, packed_ts, packed_values in batches:
         ids = unpack_array(packed_ids, np.int64)
         keep = np.isin(ids, wanted)
         if keep.any():
-            blocks.append(
+            head.append(
                 (
                     ids[keep],
                     unpack_array(packed_ts, np.int64)[keep],
                     unpack_array(packed_values, np.float64)[keep],
                 )
             )
-    result = {}
-    for series_id, (ts, values) in group_by_series(blocks).items():
-        in_window = _window(ts, values, start_ms, end_ms)
-        if len(in_window[0]):
-            result[series_id] = in_window
-    return result
+    if head or not _strictly_ordered(flat[0], flat[1]):
+        # Chunks in the order written, then the head: the general merge.
+        order = sorted(range(len(rows)), key=lambda i: rows[i][2])
+        written: list[Block] = [
+            (np.full(len(decoded[i][0]), rows[i][0], dtype=np.int64), *decoded[i]) for i in order
+        ]
+        flat = _sorted_flat([*written, *head])
+    return _windowed(flat, start_ms, end_ms)
 
 
-def _window(
-    ts: Timestamps, values: Values, start_ms: int, end_ms: int
-) -> tuple[Timestamps, Values]:
-    left = int(np.searchsorted(ts, start_ms, side="left"))
-    right = int(np.searchsorted(ts, end_ms, side="right"))
-    return ts[left:right], values[left:right]
+def _strictly_ordered(ids: np.ndarray, ts: np.ndarray) -> bool:
+    """Whether (id, ts) pairs are strictly increasing: sorted, no timestamp twice."""
+    if len(ids) < 2:
+        return True
+    same = ids[1:] == ids[:-1]
+    return bool(((ids[1:] > ids[:-1]) | (same & (ts[1:] > ts[:-1]))).all())
 
 
-def _chunk_blocks(
+def _sorted_flat(blocks: Sequence[Block]) -> Block:
+    """Blocks merged in (id, ts) order; of two samples at one time, the later block's wins."""
+    blocks = [block for block in blocks if len(block[0])]
+    if not blocks:
+        return _EMPTY
+    all_ids = np.concatenate([block[0] for block in blocks])
+    all_ts = np.concatenate([block[1] for block in blocks])
+    all_values = np.concatenate([block[2] for block in blocks])
+    arrival = np.arange(len(all_ids))
+    order = np.lexsort((arrival, all_ts, all_ids))
+    all_ids, all_ts, all_values = all_ids[order], all_ts[order], all_values[order]
+    last_of_run = np.ones(len(all_ids), dtype=bool)
+    last_of_run[:-1] = (all_ids[:-1] != all_ids[1:]) | (all_ts[:-1] != all_ts[1:])
+    return all_ids[last_of_run], all_ts[last_of_run], all_values[last_of_run]
+
+
+_EMPTY: Block = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64))
+
+
+def _windowed(flat: Block, start_ms: int, end_ms: int) -> dict[int, tuple[Timestamps, Values]]:
+    """Per series, the samples of (id, ts)-ordered arrays that fall in [start_ms, end_ms]."""
+    ids, ts, values = flat
+    inside = (ts >= start_ms) & (ts <= end_ms)
+    if not inside.all():
+        ids, ts, values = ids[inside], ts[inside], values[inside]
+    if not len(ids):
+        return {}
+    bounds = np.flatnonzero(ids[1:] != ids[:-1]) + 1
+    starts = [0, *bounds.tolist()]
+    ends = [*bounds.tolist(), len(ids)]
+    firsts = ids[starts].tolist()
+    return {
+        series_id: (ts[a:b], values[a:b])
+        for series_id, a, b in zip(firsts, starts, ends, strict=True)
+    }
+
+
+def _chunk_rows(
     connection: Connection, series_ids: Sequence[int], start_ms: int, end_ms: int
-) -> list[Block]:
-    rows: list[tuple[int, int, bytes]] = []
+) -> list[tuple[int, int, int, bytes]]:
+    """(series id, min time, chunk id, data) of the chunks overlapping the window."""
+    rows: list[tuple[int, int, int, bytes]] = []
     for part in batched(sorted(series_ids)):
         rows.extend(
-            (row.id, row.series_id, row.data)
-            for row in connection.execute(
-                select(CHUNKS.c.id, CHUNKS.c.series_id, CHUNKS.c.data).where(
+            (series_id, min_time, chunk_id, data)
+            for series_id, min_time, chunk_id, data in connection.execute(
+                select(CHUNKS.c.series_id, CHUNKS.c.min_time, CHUNKS.c.id, CHUNKS.c.data).where(
                     CHUNKS.c.series_id.in_(part),
                     CHUNKS.c.max_time >= start_ms,
                     CHUNKS.c.min_time <= end_ms,
                 )
             )
         )
-    rows.sort()
-    decoded = decode_chunks_bulk([row[2] for row in rows])
-    return [
-        (np.full(len(ts), row[1], dtype=np.int64), ts, values)
-        for row, (ts, values) in zip(rows, decoded, strict=True)
-    ]
+    return rows
+
+
+def _flatten(
+    rows: Sequence[tuple[int, int, int, bytes]], decoded: Sequence[tuple[Timestamps, Values]]
+) -> Block:
+    """Decoded chunks as one block, in the order of ``rows``."""
+    if not rows:
+        return _EMPTY
+    counts = np.fromiter((len(ts) for ts, _ in decoded), np.int64, len(decoded))
+    ids = np.repeat(np.fromiter((row[0] for row in rows), np.int64, len(rows)), counts)
+    return (
+        ids,
+        np.concatenate([ts for ts, _ in decoded]),
+        np.concatenate([values for _, values in decoded]),
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, intersect, select
 
 from promql.labels import Labels, fingerprint
 from promql.matchers import Matcher, MatchType
@@ -113,31 +113,76 @@ def matches_all(labels: Labels, matchers: Iterable[Matcher]) -> bool:
     return all(matcher.matches(present.get(matcher.name, "")) for matcher in matchers)
 
 
+_MAX_VALUES_IN_SQL = 500
+
+
+def _posting_values(connection: Connection, matcher: Matcher) -> list[str]:
+    if matcher.type is MatchType.EQUAL:
+        return [matcher.value]
+    all_values = connection.execute(
+        select(POSTINGS.c.value).where(POSTINGS.c.name == matcher.name).distinct()
+    ).scalars()
+    return [value for value in all_values if matcher.matches(value)]
+
+
 def select_series(connection: Connection, matchers: Sequence[Matcher]) -> list[tuple[int, Labels]]:
     """Series whose labels satisfy every matcher.
 
-    Matchers that need a value pick candidates through postings (intersected);
-    all matchers are then checked against the full label sets, which is what
-    gives ``!=``, ``!~`` and empty-value matchers their Prometheus meaning.
+    Matchers that need a value pick candidates through postings, intersected
+    in SQL and joined to the series in one query; all matchers are then
+    checked against the full label sets, which is what gives ``!=``, ``!~``
+    and empty-value matchers their Prometheus meaning.
     """
     narrowing = [matcher for matcher in matchers if _selects_by_postings(matcher)]
     query = select(SERIES.c.id, SERIES.c.labels)
+    rows: list[tuple[int, str]]
     if narrowing:
-        candidates: set[int] | None = None
-        for matcher in sorted(narrowing, key=lambda m: m.type is not MatchType.EQUAL):
-            ids = _posting_ids(connection, matcher)
-            candidates = ids if candidates is None else candidates & ids
-            if not candidates:
-                return []
-        assert candidates is not None
-        rows: list[tuple[int, str]] = []
-        for chunk in batched(sorted(candidates)):
-            rows.extend(connection.execute(query.where(SERIES.c.id.in_(chunk))))
+        value_lists = [(matcher, _posting_values(connection, matcher)) for matcher in narrowing]
+        if any(not values for _, values in value_lists):
+            return []
+        if all(len(values) <= _MAX_VALUES_IN_SQL for _, values in value_lists):
+            postings = [
+                select(POSTINGS.c.series_id).where(
+                    POSTINGS.c.name == matcher.name, POSTINGS.c.value.in_(values)
+                )
+                for matcher, values in value_lists
+            ]
+            ids = postings[0] if len(postings) == 1 else intersect(*postings)
+            rows = [
+                (series_id, text)
+                for series_id, text in connection.execute(query.where(SERIES.c.id.in_(ids)))
+            ]
+        else:
+            rows = _rows_by_python_postings(connection, narrowing)
     else:
-        rows = list(connection.execute(query))
+        rows = [(series_id, text) for series_id, text in connection.execute(query)]
+    # Postings already guarantee the narrowing matchers; check only the others.
+    rest = [matcher for matcher in matchers if matcher not in narrowing]
     result = []
     for series_id, text in rows:
         labels = decode_labels(text)
-        if matches_all(labels, matchers):
+        if not rest or matches_all(labels, rest):
             result.append((series_id, labels))
     return result
+
+
+def _rows_by_python_postings(
+    connection: Connection, narrowing: Sequence[Matcher]
+) -> list[tuple[int, str]]:
+    """Postings intersected in Python: for matchers with very many values (long IN lists)."""
+    candidates: set[int] | None = None
+    for matcher in sorted(narrowing, key=lambda m: m.type is not MatchType.EQUAL):
+        ids = _posting_ids(connection, matcher)
+        candidates = ids if candidates is None else candidates & ids
+        if not candidates:
+            return []
+    assert candidates is not None
+    rows: list[tuple[int, str]] = []
+    for chunk in batched(sorted(candidates)):
+        rows.extend(
+            (series_id, text)
+            for series_id, text in connection.execute(
+                select(SERIES.c.id, SERIES.c.labels).where(SERIES.c.id.in_(chunk))
+            )
+        )
+    return rows

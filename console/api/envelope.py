@@ -41,6 +41,12 @@ def success(data: Any, warnings: list[str] | None = None) -> Response:
     return jsonify(body)
 
 
+def success_json(data: bytes) -> Response:
+    """``success`` for data already encoded as JSON: query results build their own text,
+    which for a large matrix is several times faster than encoding nested lists."""
+    return Response(b'{"status":"success","data":' + data + b"}\n", mimetype="application/json")
+
+
 def error_response(error_type: str, message: str) -> Response:
     response = jsonify({"status": "error", "errorType": error_type, "error": message})
     response.status_code = ERROR_STATUS.get(error_type, 500)

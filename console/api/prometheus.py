@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Response
 
-from console.api.envelope import ApiError, bad_data, success
+from console.api.envelope import ApiError, bad_data, success, success_json
 from console.api.params import (
     MAX_TIME,
     MIN_TIME,
@@ -24,7 +24,7 @@ from console.auth import Role, requires
 from console.context import current
 from promql.durations import format_duration
 from promql.engine import Engine as QueryEngine
-from promql.engine import QueryTimeoutError
+from promql.engine import InvalidRangeQueryError, QueryTimeoutError
 from promql.errors import ParseError, PromQLError
 from promql.matchers import Matcher
 from promql.parser import parse_expr, parse_metric_selector
@@ -54,9 +54,11 @@ def _run(evaluate: Callable[[], Value]) -> Response:
         raise bad_data(f'invalid parameter "query": {error}') from None
     except QueryTimeoutError as error:
         raise ApiError("timeout", str(error)) from None
+    except InvalidRangeQueryError as error:
+        raise bad_data(str(error)) from None
     except PromQLError as error:
         raise ApiError("execution", str(error)) from None
-    return success(result.to_json())
+    return success_json(result.to_json_bytes())
 
 
 def _query_engine() -> QueryEngine:
@@ -139,12 +141,13 @@ def series() -> Response:
 @requires(Role.VIEWER)
 def labels() -> Response:
     selectors = _match_params()
+    start_ms, end_ms = _window()
     querier = current().querier
     if not selectors:
-        return success(querier.label_names())
+        return success(querier.label_names((), start_ms, end_ms))
     names: set[str] = set()
     for matchers in selectors:
-        names.update(querier.label_names(matchers))
+        names.update(querier.label_names(matchers, start_ms, end_ms))
     return success(sorted(names))
 
 
@@ -152,12 +155,13 @@ def labels() -> Response:
 @requires(Role.VIEWER)
 def label_values(name: str) -> Response:
     selectors = _match_params()
+    start_ms, end_ms = _window()
     querier = current().querier
     if not selectors:
-        return success(querier.label_values(name))
+        return success(querier.label_values(name, (), start_ms, end_ms))
     values: set[str] = set()
     for matchers in selectors:
-        values.update(querier.label_values(name, matchers))
+        values.update(querier.label_values(name, matchers, start_ms, end_ms))
     return success(sorted(values))
 
 

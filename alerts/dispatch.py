@@ -1,77 +1,56 @@
-"""From alert states to outbox rows: Alertmanager's grouping and timing, thin for now.
+"""From alert states to outbox rows: Alertmanager's routing, grouping, muting and dedup.
 
-Only the root route is used (child routes, matchers, silences and inhibition
-come later): alerts are grouped by its ``group_by`` (``...`` = every label,
-none = one group), and a group is notified ``group_wait`` after its first
-alert fired, then at most every ``group_interval`` when alerts were added or
-resolved, and every ``repeat_interval`` while nothing changed. What a
-receiver already knows is read from ``alert_states.last_sent_at`` (set for
-every alert put in a notification), which plays the part of Alertmanager's
-notification log. Each row's idempotency key covers the receiver, group,
-alerts and content, plus the group's previous notification time, so a
-retried or concurrent dispatch of the same decision inserts nothing new.
+Each call takes every firing and resolved alert, routes it through the tree
+into aggregation groups (``aggregation``), and for each group due to flush
+asks every integration of the route's receiver whether it needs telling
+(``notification_log``). Silenced and inhibited alerts are left out, except
+that a receiver told an alert was firing still hears that it resolved; a
+route inside a mute time interval (or outside its active ones) sends nothing.
+The outbox rows, the log entries and the group states are written in one
+transaction, so a process killed at any point neither loses nor repeats a
+notification. Each row's idempotency key covers the receiver, integration,
+group, alerts, content and the previous notification time, so a retried or
+concurrent dispatch of the same decision inserts nothing new.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
-from sqlalchemy import insert as sql_insert
+from sqlalchemy import Connection, Engine, delete, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from alerts.alerting import FIRING, INACTIVE, ActiveAlert
-from alerts.config import AlertingConfig, ReceiverConfig, RouteConfig
+from alerts.aggregation import (
+    Advance,
+    Group,
+    GroupState,
+    Member,
+    MuteStatus,
+    advance_groups,
+    collect_members,
+    mute_statuses,
+    route_alerts,
+)
+from alerts.alerting import ActiveAlert
+from alerts.config import AlertingConfig, ReceiverConfig
+from alerts.inhibit import compile_inhibit_rule
+from alerts.notification_log import LogEntry, LogKey, load_log, notify_reason, save_log
 from alerts.notifiers import NOTIFIERS
-from alerts.payload import Alert, build_message, group_key, sort_alerts
+from alerts.payload import build_message, sort_alerts
+from alerts.routing import build_route_tree, time_muted
+from alerts.silences import Silence, active_silences, delete_expired_silences
 from alerts.state import load_states, mark_sent
-from promql.labels import Labels, make_labels
 from store.db import write_transaction
-from store.models import Notification
+from store.models import AlertGroup, Notification
+from store.sqlutil import batched
 
-DEFAULT_GROUP_WAIT = 30.0
-DEFAULT_GROUP_INTERVAL = 300.0
-DEFAULT_REPEAT_INTERVAL = 4 * 3600.0
-ROOT_ROUTE_KEY = "{}"
-GROUP_BY_ALL = "..."
-
-RowKey = tuple[str, int]
-"""An alert's identity in ``alert_states``: (rule key, fingerprint)."""
-
-
-@dataclass(frozen=True)
-class Timing:
-    group_wait: float = DEFAULT_GROUP_WAIT
-    group_interval: float = DEFAULT_GROUP_INTERVAL
-    repeat_interval: float = DEFAULT_REPEAT_INTERVAL
-
-    @classmethod
-    def of(cls, route: RouteConfig) -> Timing:
-        return cls(
-            DEFAULT_GROUP_WAIT if route.group_wait is None else route.group_wait,
-            DEFAULT_GROUP_INTERVAL if route.group_interval is None else route.group_interval,
-            DEFAULT_REPEAT_INTERVAL if route.repeat_interval is None else route.repeat_interval,
-        )
-
-
-@dataclass(frozen=True)
-class Member:
-    """One alert in a group: as receivers see it, plus the stored rows behind it."""
-
-    alert: Alert
-    state: ActiveAlert
-    rows: tuple[RowKey, ...]
-
-
-@dataclass
-class AlertGroup:
-    key: str
-    labels: dict[str, str]
-    members: list[Member] = field(default_factory=list)
+_PG_LOCK = 0x76696769_6C646973
+"""pg_advisory_xact_lock key serializing dispatches on PostgreSQL (SQLite has one writer)."""
 
 
 @dataclass(frozen=True)
@@ -84,101 +63,100 @@ class PlannedNotification:
     group_key: str
     body: str
     idempotency_key: str
-    rows: tuple[RowKey, ...]
+    rows: tuple[tuple[str, int], ...]
+    integration_index: int = 0
 
 
-def group_labels(labels: Labels, group_by: Sequence[str] | None) -> dict[str, str]:
-    """The labels that name an alert's group (Alertmanager's getGroupLabels)."""
-    if group_by is not None and GROUP_BY_ALL in group_by:
-        return dict(labels)
-    wanted = set(group_by or ())
-    return {name: value for name, value in labels if name in wanted}
+@dataclass
+class DispatchPlan:
+    """What one dispatch decided: rows to enqueue, and the state to store with them."""
+
+    notifications: list[PlannedNotification] = field(default_factory=list)
+    log: list[LogEntry] = field(default_factory=list)
+    groups: Advance = field(default_factory=Advance)
 
 
-def group_alerts(
-    members: Sequence[Member], group_by: Sequence[str] | None, route_key: str = ROOT_ROUTE_KEY
-) -> dict[str, AlertGroup]:
-    groups: dict[str, AlertGroup] = {}
-    for member in members:
-        labels = group_labels(member.alert.labels, group_by)
-        key = group_key(route_key, labels)
-        groups.setdefault(key, AlertGroup(key, labels)).members.append(member)
-    return groups
-
-
-def _known_firing(alert: ActiveAlert) -> bool:
-    """The receiver was told this alert fires, and not yet that it resolved."""
-    sent, fired = alert.last_sent_at, alert.fired_at
-    if sent is None or fired is None or sent < fired:
-        return False
-    return alert.resolved_at is None or sent < alert.resolved_at
-
-
-def _resolution_sent(alert: ActiveAlert) -> bool:
-    sent, resolved = alert.last_sent_at, alert.resolved_at
-    return sent is not None and resolved is not None and sent >= resolved
-
-
-def notification_due(group: AlertGroup, timing: Timing, now: float, send_resolved: bool) -> bool:
-    """Whether ``group`` should be notified at ``now`` (Alertmanager's flush + dedup)."""
-    firing = {m.alert.fingerprint for m in group.members if m.state.state == FIRING}
-    resolved = [m for m in group.members if m.state.state == INACTIVE]
-    known = {m.alert.fingerprint for m in group.members if _known_firing(m.state)}
-    if not known:
-        # A new group: wait for more alerts, and never open with resolutions only.
-        starts = [m.state.fired_at for m in group.members if m.state.fired_at is not None]
-        return bool(firing) and now >= min(starts) + timing.group_wait
-    last = max(m.state.last_sent_at or 0.0 for m in group.members)
-    if now < last + timing.group_interval:
-        return False
-    if not firing <= known or not firing:
-        return True
-    if send_resolved and resolved:
-        return True
-    return now >= last + timing.repeat_interval
-
-
-def _members(
-    states: Mapping[str, Mapping[int, ActiveAlert]],
-    external_labels: Mapping[str, str],
-    generator_urls: Mapping[str, str],
-) -> list[Member]:
-    """Alerts a receiver may hear about, one per label set as Alertmanager dedupes them."""
-    by_fingerprint: dict[str, Member] = {}
-    for rule_key, alerts in sorted(states.items()):
-        for fp, state in sorted(alerts.items()):
-            if state.fired_at is None or _resolution_sent(state):
-                continue  # pending, or its end was already notified
-            if state.state not in (FIRING, INACTIVE):
-                continue
-            labels = make_labels({**external_labels, **dict(state.labels)})
-            alert = Alert(
-                labels,
-                state.annotations,
-                starts_at=state.fired_at,
-                ends_at=state.resolved_at if state.state == INACTIVE else None,
-                generator_url=generator_urls.get(rule_key, ""),
-            )
-            other = by_fingerprint.get(alert.fingerprint)
-            rows: tuple[RowKey, ...] = ((rule_key, fp),)
-            if other is not None:
-                rows = other.rows + rows
-                if other.state.state == FIRING or state.state != FIRING:
-                    by_fingerprint[alert.fingerprint] = Member(other.alert, other.state, rows)
-                    continue
-            by_fingerprint[alert.fingerprint] = Member(alert, state, rows)
-    return list(by_fingerprint.values())
-
-
-def _integrations(receiver: ReceiverConfig) -> list[tuple[str, Any]]:
-    found: list[tuple[str, Any]] = []
-    for name in NOTIFIERS:
-        found.extend((name, config) for config in getattr(receiver, f"{name}_configs", []))
+def integrations(receiver: ReceiverConfig) -> list[tuple[str, int, Any]]:
+    """(notifier type, index among that type's configs, settings) of a receiver."""
+    found: list[tuple[str, int, Any]] = []
+    for kind in NOTIFIERS:
+        for index, settings in enumerate(getattr(receiver, f"{kind}_configs", [])):
+            found.append((kind, index, settings))
     return found
 
 
-def _idempotency_key(parts: Sequence[str]) -> str:
+def _key(parts: Sequence[str]) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _notify_integration(
+    group: Group,
+    integration: tuple[str, int, Any],
+    muted: Mapping[str, MuteStatus],
+    entry: LogEntry | None,
+    key: LogKey,
+    now: float,
+    external_url: str,
+) -> tuple[PlannedNotification | None, LogEntry | None]:
+    """One integration's share of a flush: Alertmanager's mute, dedup and send stages."""
+    kind, index, settings = integration
+    known = entry.firing if entry else frozenset()
+    chosen: list[Member] = []
+    still_known: set[str] = set()  # muted, but the receiver believes they fire
+    for member in group.members:
+        fp = member.alert.fingerprint
+        if fp in muted and muted[fp].muted:
+            if member.firing:
+                if fp in known:
+                    still_known.add(fp)
+                continue
+            if fp not in known:
+                continue
+        chosen.append(member)
+    if not chosen:
+        return None, None
+    firing = {m.alert.fingerprint for m in chosen if m.firing}
+    resolved = {m.alert.fingerprint for m in chosen if not m.firing}
+    send_resolved = bool(getattr(settings, "send_resolved", True))
+    repeat = group.route.repeat_interval
+    if (
+        notify_reason(
+            entry, firing, resolved, send_resolved=send_resolved, repeat_interval=repeat, now=now
+        )
+        is None
+    ):
+        return None, None
+    expires = now + 2 * repeat
+    logged = LogEntry(key, frozenset(firing | still_known), frozenset(resolved), now, expires)
+    sent = chosen if send_resolved else [m for m in chosen if m.firing]
+    if not sent:
+        return None, logged  # only resolutions, which this integration does not send
+    alerts = sort_alerts([m.alert for m in sent])
+    message = build_message(
+        receiver=key.receiver,
+        group_key=group.key,
+        group_labels=group.labels,
+        alerts=alerts,
+        external_url=external_url,
+        max_alerts=getattr(settings, "max_alerts", 0),
+    )
+    body = NOTIFIERS[kind].render(message, settings)
+    statuses = ",".join(sorted(f"{a.fingerprint}:{a.status}" for a in alerts))
+    previous = repr(entry.sent_at if entry else None)
+    identity = (key.receiver, kind, str(index), settings.url, group.key)
+    content = hashlib.sha256(body.encode()).hexdigest()
+    rows = tuple(row for m in sent for row in m.rows)
+    planned = PlannedNotification(
+        key.receiver,
+        kind,
+        settings.url,
+        group.key,
+        body,
+        _key((*identity, statuses, content, previous)),
+        rows,
+        index,
+    )
+    return planned, logged
 
 
 def plan_notifications(
@@ -189,51 +167,34 @@ def plan_notifications(
     external_labels: Mapping[str, str] | None = None,
     external_url: str = "",
     generator_urls: Mapping[str, str] | None = None,
-) -> list[PlannedNotification]:
-    """The notifications due at ``now`` (pure: the caller stores them and marks rows sent)."""
-    route = config.route
-    receiver = next((r for r in config.receivers if r.name == route.receiver), None)
-    if receiver is None:
-        return []
-    integrations = _integrations(receiver)
-    send_resolved = any(getattr(c, "send_resolved", True) for _, c in integrations)
-    timing = Timing.of(route)
-    members = _members(states, external_labels or {}, generator_urls or {})
-    planned: list[PlannedNotification] = []
-    for group in group_alerts(members, route.group_by).values():
-        if not notification_due(group, timing, now, send_resolved):
+    groups: Mapping[str, GroupState] | None = None,
+    log: Mapping[LogKey, LogEntry] | None = None,
+    silences: Sequence[Silence] = (),
+) -> DispatchPlan:
+    """Everything due at ``now`` (pure: the caller stores the plan in one transaction)."""
+    members = collect_members(states, external_labels or {}, generator_urls or {})
+    tree = build_route_tree(config.route)
+    advance = advance_groups(route_alerts(tree, members), groups or {}, now)
+    plan = DispatchPlan(groups=advance)
+    rules = [compile_inhibit_rule(rule) for rule in config.inhibit_rules]
+    muted = mute_statuses(members, silences, rules, now)
+    receivers = {receiver.name: receiver for receiver in config.receivers}
+    intervals = config.named_time_intervals()
+    entries = log or {}
+    for group in advance.flush:
+        receiver = receivers.get(group.route.receiver or "")
+        if receiver is None or not group.members or time_muted(group.route, intervals, now):
             continue
-        rows = tuple(row for member in group.members for row in member.rows)
-        previous = max(m.state.last_sent_at or 0.0 for m in group.members)
-        ordered = sort_alerts([m.alert for m in group.members])
-        for index, (kind, integration) in enumerate(integrations):
-            alerts = ordered
-            if not getattr(integration, "send_resolved", True):
-                alerts = [a for a in alerts if a.status == FIRING]
-            if not alerts:
-                continue
-            message = build_message(
-                receiver=receiver.name,
-                group_key=group.key,
-                group_labels=group.labels,
-                alerts=alerts,
-                external_url=external_url,
-                max_alerts=getattr(integration, "max_alerts", 0),
+        for integration in integrations(receiver):
+            key = LogKey(receiver.name, integration[0], integration[1], group.key)
+            planned, logged = _notify_integration(
+                group, integration, muted, entries.get(key), key, now, external_url
             )
-            body = NOTIFIERS[kind].render(message, integration)
-            content = hashlib.sha256(body.encode()).hexdigest()
-            statuses = ",".join(sorted(f"{a.fingerprint}:{a.status}" for a in alerts))
-            identity = (receiver.name, kind, str(index), integration.url, group.key)
-            key = _idempotency_key((*identity, statuses, content, repr(previous)))
-            planned.append(
-                PlannedNotification(
-                    receiver.name, kind, integration.url, group.key, body, key, rows
-                )
-            )
-        if not any(p.group_key == group.key for p in planned):
-            # Nothing to send (send_resolved off): still record that it was handled.
-            planned.append(PlannedNotification(receiver.name, "", "", group.key, "", "", rows))
-    return planned
+            if planned is not None:
+                plan.notifications.append(planned)
+            if logged is not None:
+                plan.log.append(logged)
+    return plan
 
 
 def enqueue(connection: Connection, notification: PlannedNotification, now: float) -> bool:
@@ -241,6 +202,9 @@ def enqueue(connection: Connection, notification: PlannedNotification, now: floa
     values = {
         "idempotency_key": notification.idempotency_key,
         "receiver": notification.receiver,
+        "integration": notification.integration,
+        "integration_index": notification.integration_index,
+        "group_key": notification.group_key,
         "url": notification.url,
         "payload": notification.body,
         "status": "pending",
@@ -251,9 +215,9 @@ def enqueue(connection: Connection, notification: PlannedNotification, now: floa
     }
     dialect = connection.dialect.name
     if dialect in ("sqlite", "postgresql"):
-        insert = sqlite_insert if dialect == "sqlite" else pg_insert
+        upsert = sqlite_insert if dialect == "sqlite" else pg_insert
         statement = (
-            insert(Notification)
+            upsert(Notification)
             .values(**values)
             .on_conflict_do_nothing(index_elements=["idempotency_key"])
             .returning(Notification.id)
@@ -263,8 +227,47 @@ def enqueue(connection: Connection, notification: PlannedNotification, now: floa
         select(Notification.id).where(Notification.idempotency_key == notification.idempotency_key)
     )
     if exists is None:
-        connection.execute(sql_insert(Notification).values(**values))
+        connection.execute(insert(Notification).values(**values))
     return exists is None
+
+
+def load_groups(connection: Connection) -> dict[str, GroupState]:
+    groups: dict[str, GroupState] = {}
+    for row in connection.execute(select(AlertGroup)):
+        labels = tuple((str(k), str(v)) for k, v in json.loads(row.labels))
+        groups[row.id] = GroupState(
+            row.id,
+            row.route_id,
+            row.group_key,
+            row.receiver,
+            labels,
+            row.first_seen_at,
+            row.next_flush_at,
+            row.last_flush_at,
+        )
+    return groups
+
+
+def save_groups(connection: Connection, advance: Advance) -> None:
+    """Write the changed group states and drop the forgotten ones."""
+    rows = [
+        {
+            "id": s.id,
+            "route_id": s.route_id,
+            "group_key": s.group_key,
+            "receiver": s.receiver,
+            "labels": json.dumps([list(pair) for pair in s.labels]),
+            "first_seen_at": s.first_seen_at,
+            "next_flush_at": s.next_flush_at,
+            "last_flush_at": s.last_flush_at,
+        }
+        for s in advance.store.values()
+    ]
+    stale = [*advance.forget, *advance.store]
+    for ids in batched(stale):
+        connection.execute(delete(AlertGroup).where(AlertGroup.id.in_(list(ids))))
+    for chunk in batched(rows):
+        connection.execute(insert(AlertGroup), list(chunk))
 
 
 def dispatch(
@@ -279,17 +282,24 @@ def dispatch(
     """Turn due alert groups into outbox rows, in one write transaction; returns rows added."""
     added: list[PlannedNotification] = []
     with write_transaction(engine) as connection:
-        states = load_states(connection)
-        planned = plan_notifications(
-            states,
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
+        plan = plan_notifications(
+            load_states(connection),
             config,
             now,
             external_labels=external_labels,
             external_url=external_url,
             generator_urls=generator_urls,
+            groups=load_groups(connection),
+            log=load_log(connection, now),
+            silences=active_silences(connection, now),
         )
-        for notification in planned:
-            if notification.idempotency_key and enqueue(connection, notification, now):
+        for notification in plan.notifications:
+            if enqueue(connection, notification, now):
                 added.append(notification)
-        mark_sent(connection, {row for n in planned for row in n.rows}, now)
+        save_log(connection, plan.log, now)
+        save_groups(connection, plan.groups)
+        delete_expired_silences(connection, now)
+        mark_sent(connection, {row for n in plan.notifications for row in n.rows}, now)
     return added

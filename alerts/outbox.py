@@ -4,7 +4,7 @@ A row is claimed with a conditional UPDATE that also bumps ``attempts``, so of
 two workers racing for it exactly one wins, and the attempt number doubles as
 a fencing token: a worker whose lease expired (and whose row was reclaimed)
 cannot overwrite the new owner's outcome. While a row is ``sending``,
-``next_attempt_at`` holds its lease expiry, which is what makes a row claimed
+``claimed_until`` holds its lease expiry, which is what makes a row claimed
 by a crashed process due again. HTTP happens outside any transaction.
 """
 
@@ -53,6 +53,9 @@ class Claim:
     url: str
     body: str
     idempotency_key: str
+    integration: str = ""
+    """The notifier type; "" for rows written before it was recorded."""
+    integration_index: int = 0
 
 
 @dataclass
@@ -67,12 +70,15 @@ def claim_due(
     engine: Engine, now: float, *, max_attempts: int, lease: float, limit: int = 50
 ) -> list[Claim]:
     """Claim up to ``limit`` due rows; expired claims of dead workers are due again."""
-    due = or_(Notification.status == PENDING, Notification.status == SENDING)
+    pending = (Notification.status == PENDING) & (Notification.next_attempt_at <= now)
+    # A claim without an expiry (from before claimed_until existed) has lapsed.
+    lease_over = or_(Notification.claimed_until.is_(None), Notification.claimed_until <= now)
+    lapsed = (Notification.status == SENDING) & lease_over
     claims: list[Claim] = []
     with write_transaction(engine) as connection:
         rows = connection.execute(
             select(Notification)
-            .where(due, Notification.next_attempt_at <= now)
+            .where(or_(pending, lapsed))
             .order_by(Notification.next_attempt_at, Notification.id)
             .limit(limit)
         ).all()
@@ -81,7 +87,7 @@ def claim_due(
                 (Notification.id == row.id)
                 & (Notification.status == row.status)
                 & (Notification.attempts == row.attempts)
-                & (Notification.next_attempt_at <= now)
+                & or_(pending, lapsed)
             )
             if row.attempts >= max_attempts:
                 # Its last attempt's worker died: give up rather than exceed the limit.
@@ -94,7 +100,7 @@ def claim_due(
             won = connection.execute(
                 update(Notification)
                 .where(owned)
-                .values(status=SENDING, attempts=row.attempts + 1, next_attempt_at=now + lease)
+                .values(status=SENDING, attempts=row.attempts + 1, claimed_until=now + lease)
             )
             if won.rowcount == 1:
                 claims.append(
@@ -105,24 +111,31 @@ def claim_due(
                         row.url,
                         row.payload,
                         row.idempotency_key,
+                        row.integration,
+                        row.integration_index,
                     )
                 )
     return claims
 
 
 def _integration(config: AlertingConfig, claim: Claim) -> tuple[str, Any]:
-    """The notifier type and settings for a row, found by receiver and URL in the config.
+    """The notifier type and settings for a row: its receiver's integration at that index.
 
-    A row whose receiver was since removed is still sent, with default settings.
+    Settings are matched by URL too, so a config edited since is not applied
+    to another endpoint; a row whose receiver or integration was since removed
+    is still sent, with default settings.
     """
     for receiver in config.receivers:
         if receiver.name != claim.receiver:
             continue
-        for kind in NOTIFIERS:
-            for settings in getattr(receiver, f"{kind}_configs", []):
+        for kind in [claim.integration] if claim.integration in NOTIFIERS else list(NOTIFIERS):
+            candidates = list(enumerate(getattr(receiver, f"{kind}_configs", [])))
+            candidates.sort(key=lambda pair: pair[0] != claim.integration_index)
+            for _, settings in candidates:
                 if settings.url == claim.url:
                     return kind, settings
-    return "webhook", WebhookConfig(url=claim.url)
+    kind = claim.integration if claim.integration in NOTIFIERS else "webhook"
+    return kind, WebhookConfig(url=claim.url)
 
 
 def record_outcome(

@@ -1,9 +1,10 @@
 """Alert states in the ``alert_states`` table, so a restart keeps what alerting knew.
 
-Firing alerts, ``for`` timers (``active_at``) and what was already notified
-(``last_sent_at``) survive a restart. Each rule's rows are replaced as a whole
-inside the caller's write transaction (one per group evaluation), while
-``last_sent_at`` belongs to the dispatcher and is never overwritten here.
+Firing alerts, ``for`` and ``keep_firing_for`` timers and when an alert was
+last notified (``last_sent_at``, for display) survive a restart. Each rule's
+rows are replaced as a whole inside the caller's write transaction (one per
+group evaluation), while ``last_sent_at`` belongs to the dispatcher and is
+never overwritten here.
 """
 
 from __future__ import annotations
@@ -37,9 +38,10 @@ def _alert_from_row(row: Any) -> ActiveAlert:
         annotations=_labels_from_json(row.annotations),
         state=row.state,
         active_at=row.active_at,
-        value=row.last_value,
+        value=math.nan if row.last_value is None else row.last_value,
         fired_at=row.fired_at,
         resolved_at=row.resolved_at,
+        keep_firing_since=row.keep_firing_since,
         last_sent_at=row.last_sent_at,
     )
 
@@ -55,6 +57,7 @@ _COLUMNS = (
     AlertState.resolved_at,
     AlertState.last_value,
     AlertState.last_sent_at,
+    AlertState.keep_firing_since,
 )
 
 
@@ -84,9 +87,9 @@ def _values(rule_key: str, alert: ActiveAlert) -> dict[str, object]:
         "active_at": alert.active_at,
         "fired_at": alert.fired_at,
         "resolved_at": alert.resolved_at,
-        # The column is NOT NULL and SQLite stores NaN as NULL; the value is
-        # informational (annotations are stored already rendered).
-        "last_value": 0.0 if math.isnan(alert.value) else alert.value,
+        "keep_firing_since": alert.keep_firing_since,
+        # SQLite stores NaN as NULL, so NaN is written as NULL everywhere.
+        "last_value": None if math.isnan(alert.value) else alert.value,
     }
 
 

@@ -166,8 +166,11 @@ class AlertState(Base):
     active_at: Mapped[float] = mapped_column(Float)
     fired_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     resolved_at: Mapped[float | None] = mapped_column(Float, nullable=True)
-    last_value: Mapped[float] = mapped_column(Float)
+    last_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    """None for NaN, which SQLite cannot store."""
     last_sent_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    """When the alert last went out in a notification (for display; the log decides)."""
+    keep_firing_since: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class Notification(Base):
@@ -187,6 +190,12 @@ class Notification(Base):
     next_attempt_at: Mapped[float] = mapped_column(Float)
     delivered_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    integration: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    """The notifier type (``webhook``) and its index among the receiver's configs of it."""
+    integration_index: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    group_key: Mapped[str] = mapped_column(Text, default="", server_default="")
+    claimed_until: Mapped[float | None] = mapped_column(Float, nullable=True)
+    """While ``sending``: when the worker's claim lapses and the row is due again."""
 
 
 class NotificationAttempt(Base):
@@ -202,6 +211,64 @@ class NotificationAttempt(Base):
     status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     latency_seconds: Mapped[float] = mapped_column(Float)
     error: Mapped[str] = mapped_column(Text, default="")
+
+
+class Silence(Base):
+    """Mutes notifications for matching alerts between ``starts_at`` and ``ends_at``."""
+
+    __tablename__ = "silences"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    """A UUID, as Alertmanager's silence IDs."""
+    matchers: Mapped[str] = mapped_column(Text)
+    """JSON list of {name, value, isRegex, isEqual}, Alertmanager's API form."""
+    starts_at: Mapped[float] = mapped_column(Float)
+    ends_at: Mapped[float] = mapped_column(Float, index=True)
+    created_by: Mapped[str] = mapped_column(String(255))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[float] = mapped_column(Float)
+
+
+class NotificationLogEntry(Base):
+    """What one integration of a receiver was last told about one alert group.
+
+    Alertmanager's notification log: the dispatcher compares a group's firing
+    and resolved alerts with the last entry to decide whether to notify again.
+    """
+
+    __tablename__ = "notification_log"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """SHA-256 of receiver, integration, index and group key (the key can be long)."""
+    receiver: Mapped[str] = mapped_column(String(255))
+    integration: Mapped[str] = mapped_column(String(64))
+    integration_index: Mapped[int] = mapped_column(Integer)
+    group_key: Mapped[str] = mapped_column(Text)
+    firing: Mapped[str] = mapped_column(Text)
+    """JSON list of the Alertmanager fingerprints notified as firing."""
+    resolved: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class AlertGroup(Base):
+    """An aggregation group (route and group labels) and when it flushes next.
+
+    Stored so that a restarted dispatcher neither waits group_wait again nor
+    flushes early; a group with no flush scheduled is empty.
+    """
+
+    __tablename__ = "alert_groups"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """SHA-256 of route ID and group key."""
+    route_id: Mapped[str] = mapped_column(Text)
+    group_key: Mapped[str] = mapped_column(Text)
+    receiver: Mapped[str] = mapped_column(String(255))
+    labels: Mapped[str] = mapped_column(Text)
+    first_seen_at: Mapped[float] = mapped_column(Float)
+    next_flush_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    last_flush_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 def table_of(model: type[Base]) -> Table:

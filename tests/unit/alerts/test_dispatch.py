@@ -6,9 +6,12 @@ import json
 from dataclasses import replace
 from typing import Any
 
+from alerts.aggregation import GroupState
 from alerts.alerting import FIRING, INACTIVE, ActiveAlert
 from alerts.config import AlertingConfig
-from alerts.dispatch import PlannedNotification, group_labels, plan_notifications
+from alerts.dispatch import PlannedNotification, plan_notifications
+from alerts.notification_log import LogEntry, LogKey
+from alerts.routing import build_route_tree, group_labels
 from promql.labels import make_labels
 
 T0 = 1_000_000.0
@@ -36,18 +39,28 @@ def firing(instance: str, alertname: str = "Down", at: float = T0) -> ActiveAler
 
 
 class World:
-    """Alert states plus the dispatcher's bookkeeping (last_sent_at), advanced in time."""
+    """Alert states plus the dispatcher's stored groups and log, advanced in time."""
 
     def __init__(self, cfg: AlertingConfig, *alerts: ActiveAlert) -> None:
         self.cfg = cfg
         self.states: dict[str, dict[int, ActiveAlert]] = {RULE: {a.fingerprint: a for a in alerts}}
+        self.groups: dict[str, GroupState] = {}
+        self.log: dict[LogKey, LogEntry] = {}
 
     def dispatch(self, now: float) -> list[PlannedNotification]:
-        planned = plan_notifications(self.states, self.cfg, now, external_labels={"env": "prod"})
-        for notification in planned:
-            for rule_key, fp in notification.rows:
-                self.states[rule_key][fp] = replace(self.states[rule_key][fp], last_sent_at=now)
-        return [p for p in planned if p.idempotency_key]
+        plan = plan_notifications(
+            self.states,
+            self.cfg,
+            now,
+            external_labels={"env": "prod"},
+            groups=self.groups,
+            log=self.log,
+        )
+        self.groups.update(plan.groups.store)
+        for gid in plan.groups.forget:
+            del self.groups[gid]
+        self.log.update((entry.key, entry) for entry in plan.log)
+        return plan.notifications
 
     def set(self, alert: ActiveAlert) -> None:
         self.states[RULE][alert.fingerprint] = alert
@@ -64,9 +77,13 @@ def alerts_of(notification: PlannedNotification) -> list[tuple[str, str]]:
 
 def test_group_labels() -> None:
     labels = make_labels({"alertname": "A", "job": "x", "instance": "i"})
-    assert group_labels(labels, ["alertname", "cluster"]) == {"alertname": "A"}
-    assert group_labels(labels, ["..."]) == dict(labels)
-    assert group_labels(labels, None) == {}
+
+    def tree(group_by: list[str] | None) -> Any:
+        return build_route_tree(config(group_by=group_by).route)
+
+    assert group_labels(tree(["alertname", "cluster"]), labels) == {"alertname": "A"}
+    assert group_labels(tree(["..."]), labels) == dict(labels)
+    assert group_labels(tree(None), labels) == {}
 
 
 def test_grouping_by_alertname_and_by_everything() -> None:
@@ -152,7 +169,7 @@ def test_no_receiver_means_no_notifications() -> None:
 
 def test_the_idempotency_key_is_stable_for_the_same_decision() -> None:
     states = {RULE: {firing("a").fingerprint: firing("a")}}
-    first = plan_notifications(states, config(), T0 + 30)
-    again = plan_notifications(states, config(), T0 + 45)
+    first = plan_notifications(states, config(), T0 + 30).notifications
+    again = plan_notifications(states, config(), T0 + 45).notifications
     assert [n.idempotency_key for n in first] == [n.idempotency_key for n in again]
     assert len(first[0].idempotency_key) == 64

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from alerts.matchers import MatcherLine
@@ -29,6 +29,16 @@ class WebhookConfig(ConfigModel):
     max_alerts: int = Field(default=0, ge=0)
     timeout: Duration = Field(default=10.0, gt=0)
     headers: dict[str, str] = Field(default_factory=dict)
+    hmac_secret: SecretStr | None = None
+    """Signs each body (X-Vigil-Signature); see docs/webhooks.md."""
+    hmac_secret_file: str | None = None
+    """The same, read from a file on every delivery so a rotated secret takes effect."""
+
+    @model_validator(mode="after")
+    def _one_secret(self) -> WebhookConfig:
+        if self.hmac_secret is not None and self.hmac_secret_file is not None:
+            raise ValueError("at most one of hmac_secret and hmac_secret_file")
+        return self
 
 
 class ReceiverConfig(ConfigModel):

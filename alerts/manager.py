@@ -10,8 +10,9 @@ so the write lock is never held while PromQL works.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -25,8 +26,11 @@ from alerts.alerting import (
     evaluate_alert_rule,
 )
 from alerts.payload import generator_url
+from alerts.rule_status import prune_statuses
 from alerts.rulefile import ExprValidator, RuleFile, load_rule_files
 from alerts.state import load_states, prune_rules, save_states
+from alerts.templates import EvaluationContext
+from alerts.templates import Sample as TemplateSample
 from promql.labels import METRIC_NAME, Labels, fingerprint, make_labels
 from store.db import write_transaction
 
@@ -72,6 +76,14 @@ class GroupResult:
     transitions: list[Transition] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
     """Rule name -> why it failed this time (other rules still ran)."""
+    rule_errors: dict[str, str] = field(default_factory=dict)
+    """The same by rule key (names may repeat within a group)."""
+    rule_seconds: dict[str, float] = field(default_factory=dict)
+    """Rule key -> how long its evaluation took."""
+
+    def fail(self, rule: Rule, message: str) -> None:
+        self.errors[rule.name] = message
+        self.rule_errors[rule.key] = message
 
 
 def _rule_key(group_key: str, name: str, seen: dict[str, int]) -> str:
@@ -152,6 +164,24 @@ def record(rule: RecordingRule, samples: Sequence[Sample], limit: int = 0) -> li
     return list(out.values())
 
 
+def template_query(query: QueryFunc) -> Callable[[str, float], list[TemplateSample]]:
+    """The rule engine's query function in the shape the templates' ``query`` returns."""
+
+    def run(expression: str, at: float) -> list[TemplateSample]:
+        return [TemplateSample(dict(labels), value) for labels, value in query(expression, at)]
+
+    return run
+
+
+def bind_templates(rule: AlertingRule, context: EvaluationContext) -> AlertingRule:
+    """The rule with its templates rendering at ``context`` (time, query, rule name)."""
+    return replace(
+        rule,
+        labels=tuple((name, t.bind(context)) for name, t in rule.labels),
+        annotations=tuple((name, t.bind(context)) for name, t in rule.annotations),
+    )
+
+
 def evaluate_group(
     engine: Engine,
     group: RuleGroup,
@@ -160,30 +190,37 @@ def evaluate_group(
     *,
     external_labels: Mapping[str, str] | None = None,
     external_url: str = "",
+    timer: Callable[[], float] = time.perf_counter,
 ) -> GroupResult:
     """Evaluate every rule of ``group`` at ``now`` and persist its alerts' states."""
     result = GroupResult(timestamp=now - group.query_offset)
     answers: dict[str, list[Sample]] = {}
     for rule in group.rules:
+        started = timer()
         try:
             answers[rule.key] = query(rule.expr, result.timestamp)
         except Exception as error:  # a failing query must not stop the other rules
-            result.errors[rule.name] = f"query failed: {error}"
+            result.fail(rule, f"query failed: {error}")
+        result.rule_seconds[rule.key] = timer() - started
     alerting = [r for r in group.rules if isinstance(r, AlertingRule)]
+    templates_query = template_query(query)
     with write_transaction(engine) as connection:
         previous = load_states(connection, [r.key for r in alerting])
         for rule in group.rules:
             if rule.key not in answers:
                 continue
+            started = timer()
             if isinstance(rule, RecordingRule):
                 try:
                     result.series.extend(record(rule, answers[rule.key], group.limit))
                 except RuleEvaluationError as error:
-                    result.errors[rule.name] = str(error)
+                    result.fail(rule, str(error))
+                result.rule_seconds[rule.key] += timer() - started
                 continue
+            bound = bind_templates(rule, EvaluationContext(rule.name, now, templates_query))
             try:
                 alerts, transitions = evaluate_alert_rule(
-                    rule,
+                    bound,
                     answers[rule.key],
                     previous.get(rule.key, {}),
                     now,
@@ -193,15 +230,20 @@ def evaluate_group(
                 )
             except RuleEvaluationError as error:
                 alerts, transitions = error.alerts, []
-                result.errors[rule.name] = str(error)
+                result.fail(rule, str(error))
             save_states(connection, rule.key, alerts)
             result.transitions.extend(transitions)
             result.series.extend(alerts_series(rule, alerts.values()))
+            result.rule_seconds[rule.key] += timer() - started
     return result
 
 
 def retire_removed_rules(engine: Engine, groups: Iterable[RuleGroup], now: float) -> None:
-    """After a reload: resolve alerts of rules that no longer exist (see ``prune_rules``)."""
+    """After a reload: resolve alerts of rules that no longer exist (see ``prune_rules``).
+
+    The evaluation status of removed groups and rules goes too.
+    """
     keys = {rule.key for group in groups for rule in group.rules}
     with write_transaction(engine) as connection:
         prune_rules(connection, keys, now)
+        prune_statuses(connection, {group.key for group in groups}, keys)

@@ -21,6 +21,7 @@ from sqlalchemy import Engine, insert, or_, select, update
 
 from alerts.config import AlertingConfig, WebhookConfig
 from alerts.notifiers import NOTIFIERS, DeliveryResult, Outgoing
+from alerts.notifiers.webhook import signing_secret
 from store.db import write_transaction
 from store.models import Notification, NotificationAttempt
 
@@ -201,15 +202,23 @@ def deliver_due(
         )
         for claim in claims:
             kind, settings = _integration(config, claim)
-            outgoing = Outgoing(
-                claim.url,
-                claim.body,
-                claim.idempotency_key,
-                timeout=getattr(settings, "timeout", 10.0),
-                headers=getattr(settings, "headers", {}),
-            )
             started = clock()
-            result = NOTIFIERS[kind].send(http, outgoing)
+            try:
+                secret = signing_secret(settings)
+            except OSError as error:
+                result = DeliveryResult(
+                    ok=False, retryable=True, error=f"cannot read hmac_secret_file: {error}"
+                )
+            else:
+                outgoing = Outgoing(
+                    claim.url,
+                    claim.body,
+                    claim.idempotency_key,
+                    timeout=getattr(settings, "timeout", 10.0),
+                    headers=getattr(settings, "headers", {}),
+                    signing_secret=secret,
+                )
+                result = NOTIFIERS[kind].send(http, outgoing)
             latency = clock() - started
             delay = backoff_delay(claim.attempt, policy, rng)
             if result.retry_after is not None:

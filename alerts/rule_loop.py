@@ -10,11 +10,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 
+from prometheus_client import Counter, Gauge
 from sqlalchemy import Engine
 
 from alerts.config import AlertingConfig
 from alerts.dispatch import dispatch
 from alerts.manager import GroupResult, QueryFunc, RuleGroup, evaluate_group
+from alerts.rule_status import ERR, OK, EvaluationStatus, save_group_status
 from promql.engine import Engine as QueryEngine
 from promql.errors import ParseError
 from promql.labels import Labels
@@ -24,6 +26,22 @@ from promql.values import Scalar, Vector
 from store.db import write_transaction
 from store.samples import append_samples
 from store.series import SeriesIndex
+
+GROUP_DURATION = Gauge(
+    "vigil_rule_group_last_duration_seconds",
+    "How long the last evaluation of the rule group took.",
+    ["rule_group"],
+)
+GROUP_LAST_EVALUATION = Gauge(
+    "vigil_rule_group_last_evaluation_timestamp_seconds",
+    "When the rule group was last evaluated.",
+    ["rule_group"],
+)
+EVALUATION_FAILURES = Counter(
+    "vigil_rule_evaluation_failures_total",
+    "Rule evaluations that failed, by rule group.",
+    ["rule_group"],
+)
 
 
 def engine_query_func(query_engine: QueryEngine, querier: Querier) -> QueryFunc:
@@ -66,6 +84,7 @@ class GroupLoop:
         external_url: str,
         generator_urls: Mapping[str, str],
         clock: Callable[[], float] = time.time,
+        timer: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.group = group
         self._database = database
@@ -76,10 +95,13 @@ class GroupLoop:
         self._external_url = external_url
         self._generator_urls = dict(generator_urls)
         self._clock = clock
+        self._timer = timer
         self.last_result: GroupResult | None = None
 
     def run_once(self) -> GroupResult:
+        """Evaluate, store the samples and the group's status, then plan notifications."""
         now = self._clock()
+        started = self._timer()
         result = evaluate_group(
             self._database,
             self.group,
@@ -87,6 +109,7 @@ class GroupLoop:
             now,
             external_labels=self._external_labels,
             external_url=self._external_url,
+            timer=self._timer,
         )
         timestamp_ms = int(result.timestamp * 1000)
         with write_transaction(self._database) as connection:
@@ -95,6 +118,25 @@ class GroupLoop:
                 self._index,
                 [(labels, timestamp_ms, value) for labels, value in result.series],
             )
+            duration = self._timer() - started
+            save_group_status(
+                connection,
+                self.group.key,
+                EvaluationStatus(OK, "", duration, now),
+                {
+                    rule.key: EvaluationStatus(
+                        ERR if rule.key in result.rule_errors else OK,
+                        result.rule_errors.get(rule.key, ""),
+                        result.rule_seconds.get(rule.key, 0.0),
+                        now,
+                    )
+                    for rule in self.group.rules
+                },
+            )
+        GROUP_DURATION.labels(self.group.key).set(duration)
+        GROUP_LAST_EVALUATION.labels(self.group.key).set(now)
+        if result.rule_errors:
+            EVALUATION_FAILURES.labels(self.group.key).inc(len(result.rule_errors))
         dispatch(
             self._database,
             self._alerting,

@@ -10,14 +10,14 @@ on the engine's internals.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import BeforeValidator, Field
 
-from alerts.templates import TemplateError, parse_template
+from alerts.templates import TemplateSyntaxError, parse_template
 from store.configfile import (
     ConfigError,
     ConfigModel,
@@ -101,7 +101,7 @@ def parse_rule_file(text: str, name: str, validate_expr: ExprValidator | None = 
     # ${VAR} expansion a no-op while keeping line numbers.
     document = read_yaml(name, text=text.replace("$", "$$"), environ={})
     model = validate_model(document, RuleFileModel)
-    problems = list(_check(model, document, validate_expr))
+    problems = list(_check(model, document, validate_expr, text.splitlines()))
     if problems:
         raise ConfigError(sorted(problems, key=lambda p: p.line or 0))
     return RuleFile(name, tuple(model.groups))
@@ -135,7 +135,10 @@ def check_rule_files(
 
 
 def _check(
-    model: RuleFileModel, document: YamlDocument, validate_expr: ExprValidator | None
+    model: RuleFileModel,
+    document: YamlDocument,
+    validate_expr: ExprValidator | None,
+    lines: Sequence[str] = (),
 ) -> Iterator[Problem]:
     seen: set[str] = set()
     for j, group in enumerate(model.groups):
@@ -150,6 +153,8 @@ def _check(
         yield from _check_label_names(group.labels, document, [*at, "labels"])
         for i, rule in enumerate(group.rules):
             yield from _check_rule(rule, document, [*at, "rules", i], validate_expr)
+            if rule.alert:
+                yield from _check_templates(rule, document, [*at, "rules", i], lines)
 
 
 def _check_rule(
@@ -174,14 +179,38 @@ def _check_rule(
     for key in rule.annotations:
         if not LABEL_NAME_RE.match(key):
             yield document.problem([*at, "annotations", key], f"invalid annotation name: {key}")
-    if rule.alert:
-        for section, values in (("labels", rule.labels), ("annotations", rule.annotations)):
-            for key, value in values.items():
-                try:
-                    parse_template(value)
-                except TemplateError as error:
-                    kind = "label" if section == "labels" else "annotation"
-                    yield document.problem([*at, section, key], f'{kind} "{key}": {error}')
+
+
+def _check_templates(
+    rule: RuleModel, document: YamlDocument, at: list[str | int], lines: Sequence[str]
+) -> Iterator[Problem]:
+    """Parse every label and annotation template, each error at the file line it is on.
+
+    The message reads like promtool's (``template: __alert_<name>:line:col:``,
+    line and column within the template); the reported file line follows a
+    block scalar (``|``) down to the template line that is wrong.
+    """
+    for section, values in (("labels", rule.labels), ("annotations", rule.annotations)):
+        for key, value in values.items():
+            try:
+                parse_template(value)
+            except TemplateSyntaxError as error:
+                kind = "label" if section == "labels" else "annotation"
+                problem = document.problem(
+                    [*at, section, key],
+                    f'{kind} "{key}": template: __alert_{rule.alert}:'
+                    f"{error.line}:{error.col}: {error.message}",
+                )
+                yield _at_template_line(problem, error.line, lines)
+
+
+def _at_template_line(problem: Problem, line: int, lines: Sequence[str]) -> Problem:
+    if problem.line is None or problem.line > len(lines):
+        return problem
+    key_line = lines[problem.line - 1].rstrip()
+    if re.search(r":\s*[|>][-+0-9]*$", key_line):
+        return replace(problem, line=problem.line + line)
+    return problem
 
 
 def _check_recording_rule(

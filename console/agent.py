@@ -26,6 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from prometheus_client import Counter, Gauge, Histogram
 from sqlalchemy import Engine
 
+from alerts.rule_status import record_reload
 from console.agent_server import AgentServer
 from console.config import LoadedConfig, load_config
 from promql.labels import fingerprint
@@ -90,6 +91,8 @@ class AgentResources:
     database: Engine
     index: SeriesIndex = field(default_factory=SeriesIndex)
     jobs: JobControl = field(default_factory=_NoJobControl)
+    reload: Callable[[], object] = lambda: None
+    """Reload the configuration (what SIGHUP does), for jobs that notice a change."""
 
 
 JobBuilder = Callable[[LoadedConfig, AgentResources], Sequence[PeriodicJob]]
@@ -101,12 +104,21 @@ def job_builders() -> list[JobBuilder]:
         check_jobs,
         compaction_jobs,
         delivery_jobs,
+        reload_jobs,
         retention_jobs,
         rule_jobs,
         scrape_jobs,
     )
 
-    return [scrape_jobs, check_jobs, rule_jobs, delivery_jobs, compaction_jobs, retention_jobs]
+    return [
+        scrape_jobs,
+        check_jobs,
+        rule_jobs,
+        delivery_jobs,
+        compaction_jobs,
+        retention_jobs,
+        reload_jobs,
+    ]
 
 
 class Agent:
@@ -117,9 +129,13 @@ class Agent:
         *,
         builders: Sequence[JobBuilder] | None = None,
         max_workers: int = 32,
+        loader: Callable[[], LoadedConfig] | None = None,
     ) -> None:
         self.loaded = loaded
-        self.resources = AgentResources(database, jobs=self)
+        self._loader = loader or (lambda: load_config(self.loaded.source))
+        self.resources = AgentResources(
+            database, jobs=self, reload=lambda: self.reload(self._loader)
+        )
         self._builders = list(builders) if builders is not None else job_builders()
         self._scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers)}, timezone=UTC
@@ -136,6 +152,7 @@ class Agent:
         self.started = True
         RELOAD_SUCCESS.set(1)
         RELOAD_TIME.set(time.time())
+        record_reload(self.resources.database, True, time.time())
 
     def stop(self, wait: bool = True) -> None:
         """Stop scheduling; with ``wait`` the jobs already running finish first."""
@@ -152,12 +169,14 @@ class Agent:
             except (ConfigError, ValueError) as error:
                 log.error("reload failed, keeping the running configuration: %s", error)
                 RELOAD_SUCCESS.set(0)
+                record_reload(self.resources.database, False, time.time(), str(error))
                 return False
             self.loaded = loaded
             self._scheduler.remove_all_jobs()
             self._schedule(jobs)
             RELOAD_SUCCESS.set(1)
             RELOAD_TIME.set(time.time())
+            record_reload(self.resources.database, True, time.time())
             return True
 
     def add_jobs(self, jobs: Sequence[PeriodicJob]) -> None:

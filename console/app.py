@@ -10,7 +10,7 @@ from flask import Flask, Response
 from sqlalchemy import Engine
 
 from console import auth, ops, pages, telemetry
-from console.api import envelope, figures, prometheus
+from console.api import envelope, figures, prometheus, rules
 from console.config import LoadedConfig
 from console.context import EXTENSION_KEY, ConsoleContext
 from promql.engine import Engine as QueryEngine
@@ -48,7 +48,13 @@ def create_app(
     envelope.register(app)
     auth.install(app, anonymous_read=config.auth.anonymous_read)
     telemetry.install(app)
-    for blueprint in (ops.blueprint, pages.blueprint, prometheus.blueprint, figures.blueprint):
+    for blueprint in (
+        ops.blueprint,
+        pages.blueprint,
+        prometheus.blueprint,
+        figures.blueprint,
+        rules.blueprint,
+    ):
         app.register_blueprint(blueprint)
     app.view_functions["static"] = auth.public(app.view_functions["static"])
     app.after_request(_security_headers)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from alerts.manager import generator_urls, load_groups, retire_removed_rules
 from alerts.outbox import deliver_due
 from alerts.rule_loop import GroupLoop, engine_query_func, expression_error
+from alerts.rule_status import ReloadWatcher
 from collectors.check_loop import CheckLoop, register_checks
 from collectors.scrape_loop import ScrapeLoop
 from collectors.scrape_manager import ScrapeManager
@@ -26,6 +27,7 @@ from store.retention import delete_samples_before, enforce_size
 log = logging.getLogger("vigil.agent")
 
 DELIVERY_INTERVAL_SECONDS = 1.0
+RELOAD_WATCH_INTERVAL_SECONDS = 1.0
 DISCOVERY_INTERVAL_SECONDS = 5.0
 RETENTION_INTERVAL_SECONDS = 300.0
 COMPACTION_INTERVAL_SECONDS = 60.0
@@ -147,3 +149,9 @@ def retention_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[
             enforce_size(resources.database, storage.retention_size)
 
     return [PeriodicJob("retention", "retention", RETENTION_INTERVAL_SECONDS, apply_retention)]
+
+
+def reload_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[PeriodicJob]:
+    """Reload when the console asks (``POST /-/reload``) or a rule file changes."""
+    watcher = ReloadWatcher(resources.database, loaded.rule_paths, resources.reload)
+    return [PeriodicJob("reload-watch", "reload", RELOAD_WATCH_INTERVAL_SECONDS, watcher.check)]

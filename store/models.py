@@ -271,6 +271,29 @@ class AlertGroup(Base):
     last_flush_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
+class RuleStatus(Base):
+    """How rule evaluation and configuration reloads went, for the console (another process).
+
+    ``kind`` says what a row describes: ``group`` and ``rule`` rows (health,
+    last error, evaluation time) are written after each group evaluation;
+    the ``reload`` row is the agent's last configuration reload and the
+    ``reload_request`` row the console's ``POST /-/reload``, picked up by the
+    agent. Keys are the rule groups' and rules' keys ("" where not applicable).
+    """
+
+    __tablename__ = "rule_status"
+    __table_args__ = (UniqueConstraint("kind", "group_key", "rule_key"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    group_key: Mapped[str] = mapped_column(String(512))
+    rule_key: Mapped[str] = mapped_column(String(512))
+    health: Mapped[str] = mapped_column(String(16), default="unknown")
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    evaluation_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    last_evaluation: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
 def table_of(model: type[Base]) -> Table:
     """The Core table of a model, typed as one (for Core inserts, updates and deletes)."""
     table = model.__table__

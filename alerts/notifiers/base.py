@@ -18,6 +18,8 @@ class Outgoing:
     idempotency_key: str
     timeout: float = 10.0
     headers: Mapping[str, str] = field(default_factory=dict)
+    signing_secret: bytes | None = None
+    """When set, the body is signed (``X-Vigil-Signature``) for the receiver to verify."""
 
 
 @dataclass(frozen=True)

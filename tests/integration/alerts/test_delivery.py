@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -244,3 +246,22 @@ def test_only_one_worker_claims_a_row_and_a_dead_workers_claim_expires(
     assert stale == "superseded"
     assert outbox(engine).status == "sending"
     assert deliver_due(engine, config, T0 + 150, policy=POLICY).delivered == [claim.id]
+
+
+def test_a_configured_secret_signs_every_delivered_body(
+    engine: Engine, groups: list[RuleGroup], receiver: Receiver, tmp_path: Path
+) -> None:
+    secret_file = tmp_path / "hook.secret"
+    secret_file.write_text("s3cret\n")
+    config = alerting(receiver.url, hmac_secret_file=str(secret_file))
+    fire_and_dispatch(engine, groups, config)
+    deliver_due(engine, config, T0 + 90, policy=POLICY)
+    (request,) = receiver.requests
+    fields = dict(part.split("=", 1) for part in request.headers["X-Vigil-Signature"].split(","))
+    signed = f"{fields['t']}.".encode() + request.body
+    assert fields["v1"] == hmac.new(b"s3cret", signed, hashlib.sha256).hexdigest()
+
+
+def test_a_config_with_two_secrets_is_refused(receiver: Receiver) -> None:
+    with pytest.raises(ValueError, match="at most one of hmac_secret and hmac_secret_file"):
+        alerting(receiver.url, hmac_secret="a", hmac_secret_file="/x")

@@ -80,7 +80,7 @@ groups:
         labels:
           bad-label: x
         annotations:
-          summary: "{{ if $value }}x{{ end }}"
+          summary: "{{ if $value }}{{ nope $value }}{{ end }}"
   - name: g
     labels:
       __name__: x
@@ -94,7 +94,7 @@ groups:
         "rules.yml:12: groups[0].rules[3].expr: field 'expr' must be set in rule",
         "rules.yml:14: groups[0].rules[3].labels.bad-label: invalid label name: bad-label",
         'rules.yml:16: groups[0].rules[3].annotations.summary: annotation "summary": '
-        '"if" is not supported yet',
+        'template: __alert_C:1:18: function "nope" not defined',
         'rules.yml:17: groups[1].name: group name "g" is repeated in the same file',
         "rules.yml:19: groups[1].labels.__name__: invalid label name: __name__",
     ]
@@ -148,7 +148,8 @@ def test_check_rule_files_collects_problems_of_every_file(tmp_path: Path) -> Non
     missing = tmp_path / "missing.yml"
     problems = check_rule_files([good, bad, missing])
     assert [str(p) for p in problems] == [
-        f'{bad}:7: groups[0].rules[0].labels.s: label "s": undefined variable: $nope',
+        f'{bad}:7: groups[0].rules[0].labels.s: label "s": '
+        'template: __alert_A:1:3: undefined variable "$nope"',
         f"{missing}: No such file or directory",
     ]
     assert check_rule_files([good]) == []

@@ -12,7 +12,7 @@ import math
 import struct
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -164,10 +164,10 @@ def measure(chunks: list[Chunk], repeat: int = 3) -> tuple[float, float, float]:
     return encode, single, bulk
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--chunks", type=int, default=2000, help="chunks per speed run")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     print(f"{'kind':34} {'B/sample':>9} {'Gorilla':>9}")
     realistic_bytes = realistic_samples = 0

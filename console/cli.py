@@ -106,8 +106,8 @@ def cmd_db_compact(arguments: argparse.Namespace) -> int:
     stats = store_stats(engine)
     per_sample = stats.bytes_on_disk / stats.samples if stats.samples else 0.0
     print(
-        f"compacted {report.batches_compacted} head batches into chunks, merged "
-        f"{report.chunks_merged} chunks into {report.chunks_written}; "
+        f"compacted {report.batches_compacted} head batches and merged "
+        f"{report.chunks_merged} small chunks, writing {report.chunks_written} chunks; "
         f"store: {stats.series} series, {stats.samples} samples, {stats.bytes_on_disk} bytes "
         f"({per_sample:.2f} bytes per sample)"
     )

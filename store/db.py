@@ -68,7 +68,10 @@ def open_engine(url: URL | str, *, busy_timeout_seconds: float = 30.0) -> Engine
     def _begin(connection: Any) -> None:
         # Writers take the write lock at BEGIN so that they wait (busy_timeout)
         # rather than fail when they later upgrade a read lock.
-        immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+        options = connection.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return  # VACUUM and friends must run outside a transaction
+        immediate = options.get(WRITE_OPTION, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
-from sqlalchemy import Engine, insert, or_, select, update
+from sqlalchemy import Connection, Engine, insert, or_, select, update
+from sqlalchemy.orm import aliased
 
 from alerts.config import AlertingConfig, WebhookConfig
 from alerts.notifiers import NOTIFIERS, DeliveryResult, Outgoing
@@ -238,3 +239,41 @@ def deliver_due(
         if own_session:
             http.close()
     return report
+
+
+def retry_notification(connection: Connection, notification_id: int, now: float) -> str | None:
+    """Make a dead or pending row due at ``now`` with a fresh set of attempts.
+
+    Returns the status the row had (None: no such row); only ``dead`` and
+    ``pending`` rows change. Attempts restart from 0 because ``claim_due``
+    dead-letters a row that already used ``delivery_attempts``; the attempt
+    log keeps the earlier tries, and ``last_error`` stays until the next one.
+    A row is not resent once a newer message of its group reached the same
+    endpoint (``superseded`` is returned): it would undo what that one said.
+    """
+    row = connection.execute(select(Notification).where(Notification.id == notification_id)).first()
+    if row is None or row.status not in (DEAD, PENDING):
+        return None if row is None else str(row.status)
+    newer = aliased(Notification)
+    superseded = connection.scalar(
+        select(newer.id)
+        .where(
+            newer.id > row.id,
+            newer.status == DELIVERED,
+            newer.group_key == row.group_key,
+            newer.group_key != "",
+            newer.receiver == row.receiver,
+            newer.integration == row.integration,
+            newer.integration_index == row.integration_index,
+            newer.url == row.url,
+        )
+        .limit(1)
+    )
+    if superseded is not None:
+        return SUPERSEDED
+    connection.execute(
+        update(Notification)
+        .where(Notification.id == row.id, Notification.status == row.status)
+        .values(status=PENDING, attempts=0, next_attempt_at=now, claimed_until=None)
+    )
+    return str(row.status)

@@ -9,8 +9,16 @@ from collections.abc import Callable
 from flask import Flask, Response
 from sqlalchemy import Engine
 
-from console import auth, ops, pages, telemetry
-from console.api import envelope, figures, prometheus, rules
+from console import auth, ops, pages, pages_alerts, pages_silences, telemetry
+from console.api import (
+    alertmanager,
+    alertmanager_silences,
+    envelope,
+    figures,
+    notifications,
+    prometheus,
+    rules,
+)
 from console.config import LoadedConfig
 from console.context import EXTENSION_KEY, ConsoleContext
 from promql.engine import Engine as QueryEngine
@@ -54,6 +62,11 @@ def create_app(
         prometheus.blueprint,
         figures.blueprint,
         rules.blueprint,
+        alertmanager.blueprint,
+        alertmanager_silences.blueprint,
+        notifications.blueprint,
+        pages_alerts.blueprint,
+        pages_silences.blueprint,
     ):
         app.register_blueprint(blueprint)
     app.view_functions["static"] = auth.public(app.view_functions["static"])

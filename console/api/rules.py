@@ -87,7 +87,7 @@ def _file_state(path: str) -> tuple[int, int] | None:
     return result.st_mtime_ns, result.st_size
 
 
-def _groups() -> list[RuleGroup]:
+def rule_groups() -> list[RuleGroup]:
     loaded = current().loaded
     cache: _RuleDefinitions = current_app.extensions.setdefault(_CACHE_KEY, _RuleDefinitions())
     return cache.get(loaded.rule_paths(), loaded.config.global_.evaluation_interval)
@@ -173,7 +173,7 @@ def rules() -> Response:
         set(param_list("rule_group[]")),
         set(param_list("file[]")),
     )
-    groups = _groups()
+    groups = rule_groups()
     database = current().database
     group_statuses, rule_statuses = load_statuses(database)
     with database.connect() as connection:
@@ -217,7 +217,7 @@ def alerts() -> Response:
         states = load_states(connection)
     out = [
         _api_alert(alert)
-        for group in _groups()
+        for group in rule_groups()
         for rule in group.rules
         if isinstance(rule, AlertingRule)
         for alert in _active(states.get(rule.key))

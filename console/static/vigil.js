@@ -34,3 +34,11 @@ document.addEventListener("DOMContentLoaded", () => {
     setTimeout(() => window.location.reload(), seconds * 1000);
   }
 });
+
+// Forms marked data-confirm (expiring a silence, retrying a notification) ask first.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+    event.preventDefault();
+  }
+});

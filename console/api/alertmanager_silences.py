@@ -1,0 +1,255 @@
+"""Alertmanager's silence API under ``/api/v2``: list, get, create or update, expire.
+
+As ``postSilencesHandler`` and ``silence.Set``: a POST without ``id``
+creates, with one updates (or expires and replaces, as the store decides),
+and the same checks give the same plain JSON-string errors. The console's
+silence form saves through ``save_silence`` so both say the same thing.
+Silence annotations are accepted but not kept: the store has no column for them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from sqlalchemy import Connection
+
+from alerts.matchers import MatcherError, matcher_from_json, matcher_to_json
+from alerts.silences import ACTIVE as SILENCE_ACTIVE
+from alerts.silences import (
+    EXPIRED,
+    PENDING,
+    Silence,
+    SilenceError,
+    SilenceNotFound,
+    create_silence,
+    expire_silence,
+    get_silence,
+    list_silences,
+    update_silence,
+)
+from console.api.alertmanager import Rejected, am_time, bool_param, filter_param, no_store
+from console.auth import Role, requires
+from console.context import current
+from promql.matchers import Matcher
+from store.db import write_transaction
+
+blueprint = Blueprint("alertmanager_silences_api", __name__, url_prefix="/api/v2")
+_TIME = re.compile(
+    r"^(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d)(?::(\d\d)(?:\.(\d+))?)?(Z|z|[+-]\d\d:?\d\d)?$"
+)
+
+
+blueprint.after_request(no_store)
+
+
+@blueprint.errorhandler(Rejected)
+def _rejected(error: Rejected) -> Response:
+    return error.response()
+
+
+def parse_time(text: object, field: str) -> float:
+    """A time as strfmt.ParseDateTime takes it: RFC 3339, seconds optional, no zone is UTC."""
+    found = _TIME.match(text) if isinstance(text, str) else None
+    if found is None:
+        raise Rejected(f"{field} in body must be of type date-time: {json.dumps(text)}")
+    year, month, day, hour, minute, second, fraction, zone = found.groups()
+    offset = timedelta()
+    if zone and zone not in "Zz":
+        digits = zone[1:].replace(":", "")
+        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        offset = -offset if zone[0] == "-" else offset
+    try:
+        moment = datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second or 0),
+            tzinfo=timezone(offset),
+        )  # fmt: skip
+    except ValueError:
+        raise Rejected(f"{field} in body must be of type date-time: {json.dumps(text)}") from None
+    return moment.timestamp() + (float("0." + fraction) if fraction else 0.0)
+
+
+def silence_author(claimed: str) -> str:
+    """Who a new silence is recorded as created by.
+
+    The seam for user accounts: today the client's ``createdBy`` is trusted
+    (amtool sends $USER); once logins exist, return the logged-in user here.
+    """
+    return claimed
+
+
+def api_silence(silence: Silence, now: float) -> dict[str, Any]:
+    return {
+        "id": silence.id,
+        "status": {"state": silence.state(now)},
+        "updatedAt": am_time(silence.updated_at),
+        "comment": silence.comment,
+        "createdBy": silence.created_by,
+        "endsAt": am_time(silence.ends_at),
+        "matchers": [matcher_to_json(m) for m in silence.matchers],
+        "startsAt": am_time(silence.starts_at),
+    }
+
+
+def _silence_order(silence: Silence, now: float) -> tuple[int, float]:
+    """SortSilences: active by soonest end, pending by soonest start, expired latest first."""
+    state = silence.state(now)
+    if state == SILENCE_ACTIVE:
+        return 0, silence.ends_at
+    if state == PENDING:
+        return 1, silence.starts_at
+    return 2, -silence.ends_at
+
+
+def _lists_filter(silence: Silence, matchers: Sequence[Matcher]) -> bool:
+    """A filter matcher selects silences holding the very same matcher (name, type, value)."""
+    return all(f in silence.matchers for f in matchers)
+
+
+@blueprint.route("/silences", methods=["GET"])
+@requires(Role.VIEWER)
+def silences() -> Response:
+    now, matchers = current().clock(), filter_param()
+    wanted = {
+        state
+        for state, param in ((SILENCE_ACTIVE, "active"), (EXPIRED, "expired"), (PENDING, "pending"))
+        if bool_param(param)
+    }
+    with current().database.connect() as connection:
+        found = [s for s in list_silences(connection, now, wanted) if _lists_filter(s, matchers)]
+    found.sort(key=lambda s: _silence_order(s, now))
+    return jsonify([api_silence(s, now) for s in found])
+
+
+def _required(body: Mapping[str, Any], field: str, kind: type) -> Any:
+    if body.get(field) is None:
+        raise Rejected(f"{field} in body is required")
+    if not isinstance(body[field], kind):
+        raise Rejected(f"{field} in body must be of type {kind.__name__}")
+    return body[field]
+
+
+def _matchers(body: Mapping[str, Any]) -> list[Matcher]:
+    raw = _required(body, "matchers", list)
+    if not raw:
+        raise Rejected("matchers in body should have at least 1 items")
+    matchers = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise Rejected(f"matchers.{index} in body must be of type object")
+        for field, kind in (("name", str), ("value", str), ("isRegex", bool)):
+            _required(item, field, kind)
+        if not item["name"]:
+            raise Rejected(
+                f'invalid silence: invalid label matcher {index} in set 0: invalid label name ""'
+            )
+        try:
+            matchers.append(matcher_from_json(item))
+        except MatcherError as error:
+            raise Rejected(
+                f"invalid silence: invalid label matcher {index} in set 0: {error}"
+            ) from None
+    return matchers
+
+
+def save_silence(
+    connection: Connection,
+    *,
+    silence_id: str,
+    matchers: Sequence[Matcher],
+    starts_at: float,
+    ends_at: float,
+    created_by: str,
+    comment: str,
+    now: float,
+) -> Silence:
+    """postSilencesHandler's checks and messages, then create (no ID) or update the silence."""
+    if starts_at >= ends_at:
+        raise Rejected("Failed to create silence: start time must be before end time")
+    if ends_at < now:
+        raise Rejected("Failed to create silence: end time can't be in the past")
+    if all(m.matches("") for m in matchers):
+        raise Rejected(
+            "invalid silence: matcher set 0: at least one matcher must not match the empty string"
+        )
+    try:
+        if not silence_id:
+            return create_silence(
+                connection,
+                matchers=matchers,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                created_by=created_by,
+                comment=comment,
+                now=now,
+            )
+        return update_silence(
+            connection,
+            silence_id,
+            matchers=matchers,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            created_by=created_by,
+            comment=comment,
+            now=now,
+        )
+    except SilenceNotFound:
+        raise Rejected("silence not found", 404) from None
+    except SilenceError as error:
+        raise Rejected(f"invalid silence: {error}") from None
+
+
+@blueprint.route("/silences", methods=["POST"])
+@requires(Role.EDITOR)
+def post_silence() -> Response:
+    body = request.get_json(silent=True, force=True)
+    if not isinstance(body, dict):
+        raise Rejected('parsing silence body from "" failed: a JSON object is required')
+    matchers = _matchers(body)
+    starts_at = parse_time(_required(body, "startsAt", str), "startsAt")
+    ends_at = parse_time(_required(body, "endsAt", str), "endsAt")
+    created_by = silence_author(_required(body, "createdBy", str))
+    comment = _required(body, "comment", str)
+    silence_id = body.get("id") or ""
+    if not isinstance(silence_id, str):
+        raise Rejected("id in body must be of type string")
+    context = current()
+    with write_transaction(context.database) as connection:
+        saved = save_silence(
+            connection,
+            silence_id=silence_id,
+            matchers=matchers,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            created_by=created_by,
+            comment=comment,
+            now=context.clock(),
+        )
+    return jsonify({"silenceID": saved.id})
+
+
+@blueprint.route("/silence/<silence_id>", methods=["GET"])
+@requires(Role.VIEWER)
+def get_one_silence(silence_id: str) -> Response:
+    context = current()
+    with context.database.connect() as connection:
+        silence = get_silence(connection, silence_id)
+    if silence is None:
+        return Response(status=404)
+    return jsonify(api_silence(silence, context.clock()))
+
+
+@blueprint.route("/silence/<silence_id>", methods=["DELETE"])
+@requires(Role.EDITOR)
+def delete_silence(silence_id: str) -> Response:
+    context = current()
+    try:
+        with write_transaction(context.database) as connection:
+            expire_silence(connection, silence_id, context.clock())
+    except SilenceNotFound:
+        return Response(status=404)
+    return Response(status=200)

@@ -23,6 +23,7 @@ from promql.labels import Labels
 from promql.parser import parse_expr
 from promql.querier import Querier
 from promql.values import Scalar, Vector
+from store.datasources import Datasource, LocalDatasource
 from store.db import write_transaction
 from store.samples import append_samples
 from store.series import SeriesIndex
@@ -45,10 +46,15 @@ EVALUATION_FAILURES = Counter(
 
 
 def engine_query_func(query_engine: QueryEngine, querier: Querier) -> QueryFunc:
+    """Rules evaluated by Vigil's engine over ``querier``."""
+    return datasource_query_func(LocalDatasource(query_engine, querier))
+
+
+def datasource_query_func(datasource: Datasource) -> QueryFunc:
     """Instant queries as rules need them: a vector, or a scalar as one unlabelled sample."""
 
     def query(expression: str, at: float) -> list[tuple[Labels, float]]:
-        value = query_engine.instant_query(querier, expression, at)
+        value = datasource.instant_query(expression, at)
         if isinstance(value, Vector):
             return [(sample.labels, sample.value) for sample in value.samples]
         if isinstance(value, Scalar):

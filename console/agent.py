@@ -93,6 +93,8 @@ class AgentResources:
     jobs: JobControl = field(default_factory=_NoJobControl)
     reload: Callable[[], object] = lambda: None
     """Reload the configuration (what SIGHUP does), for jobs that notice a change."""
+    clock: Callable[[], float] = time.time
+    """What jobs read the time from, so tests can step it."""
 
 
 JobBuilder = Callable[[LoadedConfig, AgentResources], Sequence[PeriodicJob]]

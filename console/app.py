@@ -22,6 +22,7 @@ from console.api import (
 from console.config import LoadedConfig
 from console.context import EXTENSION_KEY, ConsoleContext
 from promql.engine import Engine as QueryEngine
+from store.datasources import LocalDatasource, build_datasources
 from store.db import database_url, open_engine
 from store.querier import StoreQuerier
 
@@ -46,11 +47,16 @@ def create_app(
     engine = database or open_engine(
         database_url(config.storage), busy_timeout_seconds=config.storage.busy_timeout
     )
+    querier = StoreQuerier(engine)
+    query_engine = QueryEngine(config.query.engine_options())
     app.extensions[EXTENSION_KEY] = ConsoleContext(
         loaded=loaded,
         database=engine,
-        querier=StoreQuerier(engine),
-        query_engine=QueryEngine(config.query.engine_options()),
+        querier=querier,
+        query_engine=query_engine,
+        datasources=build_datasources(
+            config.datasources, LocalDatasource(query_engine, querier)
+        ),
         clock=clock,
     )
     envelope.register(app)

@@ -29,6 +29,7 @@ from store.configfile import (
     read_yaml,
     validate_model,
 )
+from store.datasources import LOCAL_DATASOURCE, DatasourceConfig
 
 DEFAULT_CONFIG_FILE = "vigil.yml"
 CONFIG_ENV = "VIGIL_CONFIG"
@@ -79,6 +80,13 @@ class AuthConfig(ConfigModel):
     secret_key: str | None = None
 
 
+class RuleFilesConfig(ConfigModel):
+    """Rule files evaluated against a named datasource instead of Vigil's own store."""
+
+    files: list[str] = Field(min_length=1)
+    datasource: str = LOCAL_DATASOURCE
+
+
 class VigilConfig(ConfigModel):
     global_: GlobalConfig = Field(default_factory=GlobalConfig, alias="global")
     storage: StorageConfig = Field(default_factory=StorageConfig)
@@ -88,7 +96,8 @@ class VigilConfig(ConfigModel):
     scrape_configs: list[ScrapeConfig] = Field(default_factory=list)
     health_checks: list[HealthCheckConfig] = Field(default_factory=list)
     log_sources: list[LogSourceConfig] = Field(default_factory=list)
-    rule_files: list[str] = Field(default_factory=list)
+    rule_files: list[str | RuleFilesConfig] = Field(default_factory=list)
+    datasources: list[DatasourceConfig] = Field(default_factory=list)
     alerting: AlertingConfig = Field(default_factory=AlertingConfig)
     dashboards: DashboardsConfig = Field(default_factory=DashboardsConfig)
     auth: AuthConfig = Field(default_factory=AuthConfig)
@@ -105,13 +114,28 @@ class LoadedConfig(ConfigModel):
         """Relative paths in the file (rule files, dashboards) are relative to it."""
         return Path(self.source).resolve().parent if self.source else Path.cwd()
 
+    def rule_sources(self) -> list[tuple[str, str]]:
+        """Each rule file named by ``rule_files`` with the datasource it queries.
+
+        Entries are globs, relative to the config file; a plain string queries
+        Vigil's own store, as a Prometheus rule_files entry would.
+        """
+        sources: list[tuple[str, str]] = []
+        for entry in self.config.rule_files:
+            patterns, datasource = (
+                ([entry], LOCAL_DATASOURCE)
+                if isinstance(entry, str)
+                else (entry.files, entry.datasource)
+            )
+            for pattern in patterns:
+                full = pattern if Path(pattern).is_absolute() else str(self.base_dir / pattern)
+                paths = sorted(glob.glob(full)) if glob.has_magic(full) else [full]
+                sources.extend((path, datasource) for path in paths)
+        return sources
+
     def rule_paths(self) -> list[str]:
         """The rule files named by ``rule_files`` (globs, relative to the config file)."""
-        paths: list[str] = []
-        for pattern in self.config.rule_files:
-            full = pattern if Path(pattern).is_absolute() else str(self.base_dir / pattern)
-            paths.extend(sorted(glob.glob(full)) if glob.has_magic(full) else [full])
-        return paths
+        return [path for path, _ in self.rule_sources()]
 
 
 def resolve_config_path(
@@ -182,7 +206,28 @@ def _check_receivers(config: VigilConfig, document: YamlDocument) -> Iterator[Pr
     yield from walk(config.alerting.route, ["alerting", "route"])
 
 
-SEMANTIC_CHECKS: tuple[SemanticCheck, ...] = (_check_unique_names, _check_receivers)
+def _check_datasources(config: VigilConfig, document: YamlDocument) -> Iterator[Problem]:
+    names = [source.name for source in config.datasources]
+    yield from _duplicates(names, "datasources", "name", document)
+    for index, name in enumerate(names):
+        if name == LOCAL_DATASOURCE:
+            yield document.problem(
+                ["datasources", index, "name"], f'"{LOCAL_DATASOURCE}" is the built-in datasource'
+            )
+    known = {LOCAL_DATASOURCE, *names}
+    for index, entry in enumerate(config.rule_files):
+        if not isinstance(entry, str) and entry.datasource not in known:
+            yield document.problem(
+                ["rule_files", index, "datasource"],
+                f'datasource "{entry.datasource}" is not defined',
+            )
+
+
+SEMANTIC_CHECKS: tuple[SemanticCheck, ...] = (
+    _check_unique_names,
+    _check_receivers,
+    _check_datasources,
+)
 
 
 def check_config(config: VigilConfig, document: YamlDocument) -> Iterator[Problem]:

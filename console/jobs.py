@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from alerts.manager import generator_urls, load_groups, retire_removed_rules
 from alerts.outbox import deliver_due
-from alerts.rule_loop import GroupLoop, engine_query_func, expression_error
+from alerts.rule_loop import GroupLoop, datasource_query_func, expression_error
 from alerts.rule_status import ReloadWatcher
 from collectors.check_loop import CheckLoop, register_checks
 from collectors.scrape_loop import ScrapeLoop
@@ -21,6 +21,7 @@ from console.agent import AgentResources, PeriodicJob
 from console.config import LoadedConfig
 from promql.engine import Engine as QueryEngine
 from store.compaction import compact
+from store.datasources import LocalDatasource, build_datasources
 from store.querier import StoreQuerier
 from store.retention import delete_samples_before, enforce_size
 
@@ -93,9 +94,11 @@ def rule_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[Perio
     )
     retire_removed_rules(resources.database, groups, time.time())
     external_url = config.server.external_url or f"http://{config.server.bind}"
-    query = engine_query_func(
+    local = LocalDatasource(
         QueryEngine(config.query.engine_options()), StoreQuerier(resources.database)
     )
+    datasources = build_datasources(config.datasources, local)
+    datasource_of = dict(loaded.rule_sources())
     links = generator_urls(groups, external_url)
     return [
         PeriodicJob(
@@ -106,11 +109,12 @@ def rule_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[Perio
                 group,
                 resources.database,
                 resources.index,
-                query,
+                datasource_query_func(datasources[datasource_of.get(group.file, local.name)]),
                 config.alerting,
                 external_labels=config.global_.external_labels,
                 external_url=external_url,
                 generator_urls=links,
+                clock=resources.clock,
             ).run_once,
         )
         for group in groups

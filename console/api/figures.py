@@ -11,6 +11,7 @@ from console.context import current
 from dashboards.figures import timeseries_figure
 from promql.errors import ParseError, PromQLError
 from promql.values import Matrix
+from store.datasources import LOCAL_DATASOURCE
 
 blueprint = Blueprint("figures_api", __name__, url_prefix="/api/v1")
 DEFAULT_RANGE_SECONDS = 3600.0
@@ -34,8 +35,12 @@ def figure() -> Response:
         if step_text
         else max(1.0, round((end - start) / TARGET_POINTS))
     )
+    name = param("datasource") or LOCAL_DATASOURCE
+    datasource = context.datasources.get(name)
+    if datasource is None:
+        raise bad_data(f'invalid parameter "datasource": unknown datasource "{name}"')
     try:
-        result = context.query_engine.range_query(context.querier, expression, start, end, step)
+        result = datasource.range_query(expression, start, end, step)
     except ParseError as error:
         raise bad_data(f'invalid parameter "query": {error}') from None
     except PromQLError as error:

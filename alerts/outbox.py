@@ -6,6 +6,13 @@ a fencing token: a worker whose lease expired (and whose row was reclaimed)
 cannot overwrite the new owner's outcome. While a row is ``sending``,
 ``claimed_until`` holds its lease expiry, which is what makes a row claimed
 by a crashed process due again. HTTP happens outside any transaction.
+
+Rows are claimed one at a time, right before each is sent, so a lease only
+has to outlast one send (not a whole batch of them, which another worker
+would reclaim and send again while this one was still working through it).
+Notifications of one group to one integration go out in the order they were
+decided: a row waits while an older one of the same group is still pending
+or being sent, so a resolution never overtakes the firing message it follows.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
-from sqlalchemy import Connection, Engine, insert, or_, select, update
+from sqlalchemy import Connection, Engine, exists, insert, or_, select, update
 from sqlalchemy.orm import aliased
 
 from alerts.config import AlertingConfig, WebhookConfig
@@ -33,12 +40,35 @@ DEAD = "dead"
 SUPERSEDED = "superseded"
 
 
+_CANDIDATES = 50
+"""Due rows a claim looks at, so dead-lettered rows and lost races don't end it early."""
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     base_delay: float = 1.0
     max_delay: float = 300.0
     lease: float = 120.0
     """How long a claim lasts; longer than any send (timeout included) can take."""
+
+
+LEASE_SLACK = 5.0
+"""Seconds a lease allows beyond the sends themselves: reading a secret, writing the outcome."""
+
+
+def delivery_lease(config: AlertingConfig) -> float:
+    """A lease outlasting one send to any integration of ``config``: connect plus read timeout.
+
+    Rows are claimed one at a time, so this is what a worker killed mid-send
+    (SIGKILL, OOM) delays its notification by, instead of a fixed two minutes.
+    """
+    timeouts = [
+        float(getattr(settings, "timeout", 10.0))
+        for receiver in config.receivers
+        for kind in NOTIFIERS
+        for settings in getattr(receiver, f"{kind}_configs", [])
+    ]
+    return 2 * max(timeouts, default=10.0) + LEASE_SLACK
 
 
 def backoff_delay(attempt: int, policy: RetryPolicy, rng: random.Random) -> float:
@@ -76,15 +106,29 @@ def claim_due(
     # A claim without an expiry (from before claimed_until existed) has lapsed.
     lease_over = or_(Notification.claimed_until.is_(None), Notification.claimed_until <= now)
     lapsed = (Notification.status == SENDING) & lease_over
+    # An older notification of the same group and integration goes first.
+    earlier = aliased(Notification)
+    queued_behind = exists().where(
+        earlier.id < Notification.id,
+        earlier.status.in_([PENDING, SENDING]),
+        earlier.group_key == Notification.group_key,
+        earlier.receiver == Notification.receiver,
+        earlier.integration == Notification.integration,
+        earlier.integration_index == Notification.integration_index,
+        earlier.url == Notification.url,
+    )
+    in_order = (Notification.group_key == "") | ~queued_behind
     claims: list[Claim] = []
     with write_transaction(engine) as connection:
         rows = connection.execute(
             select(Notification)
-            .where(or_(pending, lapsed))
+            .where(or_(pending, lapsed), in_order)
             .order_by(Notification.next_attempt_at, Notification.id)
-            .limit(limit)
+            .limit(max(limit, _CANDIDATES))  # rows given up on or lost to a race don't count
         ).all()
         for row in rows:
+            if len(claims) >= limit:
+                break
             owned = (
                 (Notification.id == row.id)
                 & (Notification.status == row.status)
@@ -191,17 +235,29 @@ def deliver_due(
     clock: Callable[[], float] = time.monotonic,
     limit: int = 50,
 ) -> DeliveryReport:
-    """Send every due outbox row once; call it each cycle with the current time."""
-    policy = policy or RetryPolicy()
+    """Send every due outbox row once; call it each cycle with the current time.
+
+    Without a ``policy`` the default backoff applies with ``delivery_lease(config)``.
+    """
+    policy = policy or RetryPolicy(lease=delivery_lease(config))
     rng = rng or random.Random()
     own_session = session is None
     http = session or requests.Session()
     report = DeliveryReport()
+    began = clock()
     try:
-        claims = claim_due(
-            engine, now, max_attempts=config.delivery_attempts, lease=policy.lease, limit=limit
-        )
-        for claim in claims:
+        for _ in range(limit):
+            # One row per claim, its lease starting when its own send does.
+            claims = claim_due(
+                engine,
+                now + (clock() - began),
+                max_attempts=config.delivery_attempts,
+                lease=policy.lease,
+                limit=1,
+            )
+            if not claims:
+                break
+            (claim,) = claims
             kind, settings = _integration(config, claim)
             started = clock()
             try:

@@ -91,6 +91,7 @@ class GroupLoop:
         generator_urls: Mapping[str, str],
         clock: Callable[[], float] = time.time,
         timer: Callable[[], float] = time.perf_counter,
+        on_enqueued: Callable[[], object] | None = None,
     ) -> None:
         self.group = group
         self._database = database
@@ -102,6 +103,8 @@ class GroupLoop:
         self._generator_urls = dict(generator_urls)
         self._clock = clock
         self._timer = timer
+        self._on_enqueued = on_enqueued
+        """Called when a dispatch added outbox rows (the agent wakes its delivery job)."""
         self.last_result: GroupResult | None = None
 
     def run_once(self) -> GroupResult:
@@ -143,7 +146,7 @@ class GroupLoop:
         GROUP_LAST_EVALUATION.labels(self.group.key).set(now)
         if result.rule_errors:
             EVALUATION_FAILURES.labels(self.group.key).inc(len(result.rule_errors))
-        dispatch(
+        added = dispatch(
             self._database,
             self._alerting,
             now,
@@ -151,5 +154,7 @@ class GroupLoop:
             external_url=self._external_url,
             generator_urls=self._generator_urls,
         )
+        if added and self._on_enqueued is not None:
+            self._on_enqueued()
         self.last_result = result
         return result

@@ -95,6 +95,8 @@ class AgentResources:
     """Reload the configuration (what SIGHUP does), for jobs that notice a change."""
     clock: Callable[[], float] = time.time
     """What jobs read the time from, so tests can step it."""
+    notifications_due: threading.Event = field(default_factory=threading.Event)
+    """Set when a rule job has queued notifications, so delivery need not wait for its tick."""
 
 
 JobBuilder = Callable[[LoadedConfig, AgentResources], Sequence[PeriodicJob]]

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from promql.blocks import BoolArray, EvalError, FloatArray, InstantBlock
+from promql.blocks import BoolArray, EvalError, FloatArray, InstantBlock, IntArray
 from promql.kahan import kahan_inc_arrays
 from promql.labels import METRIC_NAME, Labels, make_labels
 from promql.values import format_float
@@ -146,24 +146,74 @@ REDUCERS: dict[str, Reducer] = {
 }
 
 
+def _group_ids(
+    vec: InstantBlock, grouping: Sequence[str], without: bool
+) -> tuple[list[Labels], IntArray]:
+    """Each row's group number (groups numbered in order of first appearance)."""
+    index: dict[Labels, int] = {}
+    ids = np.empty(len(vec.labels), np.int64)
+    if without:
+        drop = set(grouping) | {METRIC_NAME}
+        for i, labels in enumerate(vec.labels):
+            key = tuple(pair for pair in labels if pair[0] not in drop)
+            ids[i] = index.setdefault(key, len(index))
+    else:
+        keep = set(grouping)
+        for i, labels in enumerate(vec.labels):
+            key = tuple(pair for pair in labels if pair[0] in keep)
+            ids[i] = index.setdefault(key, len(index))
+    return list(index), ids
+
+
+def _lockstep_sum(vec: InstantBlock, ids: IntArray, n_groups: int) -> FloatArray:
+    """``_sum`` of every group at once: the k-th members of all groups in one step.
+
+    Each cell sees exactly the additions ``_sum`` makes, in the same order, so
+    the Kahan-compensated result is bit-for-bit the same.
+    """
+    steps = vec.values.shape[1]
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    firsts = np.searchsorted(sorted_ids, np.arange(n_groups))
+    position = np.arange(len(ids)) - firsts[sorted_ids]
+    total = np.zeros((n_groups, steps))
+    comp = np.zeros((n_groups, steps))
+    for k in range(int(position.max()) + 1 if len(ids) else 0):
+        at = position == k
+        rows = order[at]
+        groups = sorted_ids[at]
+        mask = vec.present[rows]
+        new_total, new_comp = kahan_inc_arrays(vec.values[rows], total[groups], comp[groups])
+        total[groups] = np.where(mask, new_total, total[groups])
+        comp[groups] = np.where(mask, new_comp, comp[groups])
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isinf(total), total, total + comp)
+
+
 def _reduce(
     op: str, vec: InstantBlock, param: FloatArray, grouping: Sequence[str], without: bool
 ) -> InstantBlock:
-    groups = _groups(vec, grouping, without)
+    keys, ids = _group_ids(vec, grouping, without)
     steps = vec.values.shape[1]
-    labels: list[Labels] = []
-    values = np.zeros((len(groups), steps))
-    present = np.zeros((len(groups), steps), bool)
-    drop = np.zeros(len(groups), bool)
-    reducer = REDUCERS[op]
-    for g, (key, rows) in enumerate(groups.items()):
-        idx = np.asarray(rows)
-        p = vec.present[idx]
-        labels.append(key)
-        values[g] = reducer(vec.values[idx], p, param)
-        present[g] = p.any(axis=0)
-        drop[g] = bool(vec.drop_name[idx].any())
-    return InstantBlock(labels, values, present, drop).nonempty()
+    n_groups = len(keys)
+    present = np.zeros((n_groups, steps), bool)
+    np.logical_or.at(present, ids, vec.present)
+    drop = np.zeros(n_groups, bool)
+    np.logical_or.at(drop, ids, vec.drop_name)
+    if op == "sum":
+        values = _lockstep_sum(vec, ids, n_groups)
+    elif op == "count":
+        values = np.zeros((n_groups, steps))
+        np.add.at(values, ids, vec.present.astype(np.float64))
+    else:
+        values = np.zeros((n_groups, steps))
+        reducer = REDUCERS[op]
+        order = np.argsort(ids, kind="stable")
+        bounds = np.searchsorted(ids[order], np.arange(n_groups + 1))
+        for g in range(n_groups):
+            idx = order[bounds[g] : bounds[g + 1]]
+            values[g] = reducer(vec.values[idx], vec.present[idx], param)
+    return InstantBlock(keys, values, present, drop).nonempty()
 
 
 def _select_k(

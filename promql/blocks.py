@@ -96,6 +96,9 @@ class RangeBlock:
     window_end: IntArray
     step_ts: IntArray
     drop_name: BoolArray = field(default_factory=lambda: np.zeros(0, bool))
+    flat: tuple[IntArray, FloatArray, IntArray] | None = None
+    """Optionally ``times`` and ``values`` concatenated, and where each series starts
+    (``len(labels) + 1`` offsets), for functions that work on all series at once."""
 
     def __len__(self) -> int:
         return len(self.labels)

@@ -10,7 +10,7 @@ Prometheus 3's delayed ``__name__`` removal is applied.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,10 +43,11 @@ from promql.blocks import (
     merge_same_labels,
 )
 from promql.functions_impl import FUNCTIONS, CallArgs
+from promql.gcpause import gc_paused
 from promql.labels import METRIC_NAME, Labels, make_labels
 from promql.matchers import MatchType
 from promql.querier import Querier
-from promql.values import Matrix, Sample, Scalar, Series, String, Value, Vector
+from promql.values import ArraySeries, Matrix, Sample, Scalar, Series, String, Value, Vector
 
 __all__ = [
     "Engine",
@@ -81,6 +82,26 @@ class EngineOptions:
 
 def _is_stale(values: FloatArray) -> BoolArray:
     return np.asarray(values.view(np.uint64) == _STALE_BITS, bool)
+
+
+def _counts_up_to(t: IntArray, starts: IntArray, limits: IntArray) -> IntArray:
+    """For every series and step, how many of the series' samples have ``t <= limits[j]``.
+
+    ``limits`` must be sorted: each sample then counts from the first step whose
+    limit reaches it onwards, so the counts are a cumulative histogram of
+    those first steps (one search in the short ``limits`` per sample).
+    """
+    n, steps = len(starts) - 1, len(limits)
+    step = int(limits[1] - limits[0]) if steps > 1 else 0
+    if step > 0 and bool((np.diff(limits) == step).all()):
+        # Evenly spaced limits (the usual step grid): the first reaching index by division.
+        first = np.clip(-((int(limits[0]) - t) // step), 0, steps)
+    else:
+        first = np.searchsorted(limits, t, side="left")
+    owner = np.repeat(np.arange(n, dtype=np.int64) * (steps + 1), np.diff(starts))
+    hist = np.bincount(owner + first, minlength=n * (steps + 1)).reshape(n, steps + 1)
+    counts: IntArray = np.cumsum(hist[:, :steps], axis=1, dtype=np.int64)
+    return counts
 
 
 def _trunc_div(a: int, b: int) -> int:
@@ -194,43 +215,60 @@ class _Evaluator:
         range_ms = A.range_ms(node)
         ref = self._ref_times(selector, steps)
         data = self._select(selector, int(ref.min()) - range_ms + 1, int(ref.max()))
-        rb = self._windows(
-            [(lset, ts[~_is_stale(vs)], vs[~_is_stale(vs)]) for lset, ts, vs in data],
-            ref,
-            range_ms,
-            steps,
-            np.zeros(len(data), bool),
+        n = len(data)
+        sizes = np.fromiter((len(d[1]) for d in data), np.int64, n)
+        t = np.concatenate([d[1] for d in data]) if n else np.zeros(0, np.int64)
+        v = np.concatenate([d[2] for d in data]) if n else np.zeros(0)
+        fresh = ~_is_stale(v)
+        if not fresh.all():  # staleness markers are not samples of a range
+            owner = np.repeat(np.arange(n), sizes)
+            t, v = t[fresh], v[fresh]
+            sizes = np.bincount(owner[fresh], minlength=n).astype(np.int64)
+        starts = np.zeros(n + 1, np.int64)
+        np.cumsum(sizes, out=starts[1:])
+        return self._windows(
+            [d[0] for d in data], (t, v, starts), ref, range_ms, steps, np.zeros(n, bool)
         )
-        return rb
 
     def _windows(
         self,
-        data: Sequence[tuple[Labels, IntArray, FloatArray]],
+        labels: list[Labels],
+        flat: tuple[IntArray, FloatArray, IntArray],
         ref: IntArray,
         range_ms: int,
         steps: IntArray,
         drop_name: np.ndarray,
     ) -> RangeBlock:
-        n = len(data)
+        """Per-step window bounds of every series: ``lo``/``hi`` index each series' samples."""
+        t, v, starts = flat
+        n = len(labels)
+        bounds = list(zip(starts[:-1].tolist(), starts[1:].tolist(), strict=True))
+        times = [t[a:b] for a, b in bounds]
+        values = [v[a:b] for a, b in bounds]
         lo = np.zeros((n, len(steps)), np.int64)
         hi = np.zeros((n, len(steps)), np.int64)
-        for i, (_, ts, _) in enumerate(data):
-            lo[i] = np.searchsorted(ts, ref - range_ms, side="right")
-            hi[i] = np.searchsorted(ts, ref, side="right")
-        # The samples held, each once: steps' windows overlap and share them.
         if n and len(steps):
+            if n * (len(steps) + 1) <= 4 * len(t) + 2**16 and bool((np.diff(ref) >= 0).all()):
+                lo = _counts_up_to(t, starts, ref - range_ms)
+                hi = _counts_up_to(t, starts, ref)
+            else:
+                for i, ts in enumerate(times):
+                    lo[i] = np.searchsorted(ts, ref - range_ms, side="right")
+                    hi[i] = np.searchsorted(ts, ref, side="right")
+            # The samples held, each once: steps' windows overlap and share them.
             self._count_samples(int((hi.max(axis=1) - lo.min(axis=1)).sum()))
         step_ts = steps  # predict_linear's intercept is the step time even with @
         return RangeBlock(
-            [d[0] for d in data],
-            [d[1] for d in data],
-            [d[2] for d in data],
+            labels,
+            times,
+            values,
             lo,
             hi,
             range_ms,
             ref,
             step_ts,
             np.asarray(drop_name, bool),
+            (t, v, starts),
         )
 
     def _subquery(self, node: Expr, steps: IntArray) -> Block:
@@ -250,11 +288,14 @@ class _Evaluator:
                 raise EvalError("subquery is only allowed on instant vector")
             assert isinstance(value, InstantBlock)
             inner = value
-        data = []
-        for i, lset in enumerate(inner.labels):
-            mask = inner.present[i]
-            data.append((lset, inner_steps[mask], inner.values[i][mask]))
-        return self._windows(data, ref, range_ms, steps, inner.drop_name)
+        present = inner.present
+        t = np.broadcast_to(inner_steps, present.shape)[present]
+        v = inner.values[present]
+        starts = np.zeros(len(inner) + 1, np.int64)
+        np.cumsum(present.sum(axis=1), out=starts[1:])
+        return self._windows(
+            list(inner.labels), (t, v, starts), ref, range_ms, steps, inner.drop_name
+        )
 
     # -- operators -----------------------------------------------------------
 
@@ -386,6 +427,16 @@ class Engine:
         return evaluator.eval(expr, steps)
 
     def instant_query(self, querier: Querier, query: str | Expr, time_s: float) -> Value:
+        with gc_paused():
+            return self._instant_query(querier, query, time_s)
+
+    def range_query(
+        self, querier: Querier, query: str | Expr, start_s: float, end_s: float, step_s: float
+    ) -> Matrix:
+        with gc_paused():
+            return self._range_query(querier, query, start_s, end_s, step_s)
+
+    def _instant_query(self, querier: Querier, query: str | Expr, time_s: float) -> Value:
         expr = self._prepare(query)
         t_ms = round(time_s * 1000)
         steps = np.array([t_ms], dtype=np.int64)
@@ -411,7 +462,7 @@ class Engine:
             ]
         )
 
-    def range_query(
+    def _range_query(
         self, querier: Querier, query: str | Expr, start_s: float, end_s: float, step_s: float
     ) -> Matrix:
         expr = self._prepare(query)
@@ -437,22 +488,36 @@ class Engine:
                 "must be Scalar or instant Vector"
             )
         block = _finish_labels(block.nonempty())
-        series = []
-        for i in sorted(range(len(block)), key=lambda i: block.labels[i]):
-            mask = block.present[i]
-            series.append(
-                Series(block.labels[i], steps[mask].tolist(), block.values[i][mask].tolist())
-            )
-        return Matrix(series)
+        order = sorted(range(len(block)), key=lambda i: block.labels[i])
+        present = block.present[order]
+        times = np.broadcast_to(steps, present.shape)[present]
+        values = block.values[order][present]
+        return _matrix([block.labels[i] for i in order], times, values, present.sum(axis=1))
+
+
+def _matrix(labels: list[Labels], times: IntArray, values: FloatArray, counts: IntArray) -> Matrix:
+    """A ``Matrix`` of series laid end to end in ``times`` and ``values``."""
+    ends = np.cumsum(counts).tolist()
+    series: list[Series] = [
+        ArraySeries(lset, times[a:b], values[a:b])
+        for lset, a, b in zip(labels, [0, *ends][: len(ends)], ends, strict=True)
+    ]
+    return Matrix(series, (times, values))
 
 
 def _range_to_matrix(block: RangeBlock) -> Matrix:
-    out = []
+    labels: list[Labels] = []
+    times: list[IntArray] = []
+    values: list[FloatArray] = []
     for i in sorted(range(len(block)), key=lambda i: block.labels[i]):
         lo, hi = int(block.lo[i, 0]), int(block.hi[i, 0])
         if hi > lo:
-            labels = drop_metric_name(block.labels[i]) if block.drop_name[i] else block.labels[i]
-            out.append(
-                Series(labels, block.times[i][lo:hi].tolist(), block.values[i][lo:hi].tolist())
+            labels.append(
+                drop_metric_name(block.labels[i]) if block.drop_name[i] else block.labels[i]
             )
-    return Matrix(out)
+            times.append(block.times[i][lo:hi])
+            values.append(block.values[i][lo:hi])
+    counts = np.fromiter(map(len, times), np.int64, len(times))
+    if not labels:
+        return Matrix([])
+    return _matrix(labels, np.concatenate(times), np.concatenate(values), counts)

@@ -68,7 +68,7 @@ def _apply(
             present = count > 0
         elif len(rb):
             values, present = _apply_batched(rb, fn.impl, params)
-    elif isinstance(fn, Flat) and sum(len(t) for t in rb.times) >= 2:
+    elif isinstance(fn, Flat) and len(rb):
         values, present = _apply_flat(rb, fn.fn, params)
     else:
         series_fn = fn.fn if isinstance(fn, Flat) else fn
@@ -82,14 +82,42 @@ def _apply(
     return InstantBlock(list(rb.labels), values, present, drop).nonempty()
 
 
+_BLOCK_CELLS = 1 << 15  # windows per pass: keeps the temporaries in cache
+
+
 def _apply_flat(rb: RangeBlock, fn: SeriesFn, params: list[float]) -> Out:
-    """``fn`` once over every series: samples concatenated, windows offset into them."""
-    sizes = np.fromiter((len(t) for t in rb.times), np.int64, len(rb))
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)[:, np.newaxis]
-    t = np.concatenate(rb.times)
-    v = np.concatenate(rb.values)
-    values, ok = fn(t, v, rb.lo + starts, rb.hi + starts, rb, params)
-    return np.where(ok, values, 0.0), np.asarray(ok, bool)
+    """``fn`` over many series at once: samples concatenated, windows offset into them.
+
+    The series go in blocks of about ``_BLOCK_CELLS`` windows, each with only
+    its own samples, so the dozens of temporaries per pass stay in cache.
+    """
+    n, steps = rb.lo.shape
+    if rb.flat is not None:
+        t, v, starts = rb.flat
+    else:
+        sizes = np.fromiter((len(t) for t in rb.times), np.int64, n)
+        starts = np.zeros(n + 1, np.int64)
+        np.cumsum(sizes, out=starts[1:])
+        t = np.concatenate(rb.times)
+        v = np.concatenate(rb.values)
+    values = np.zeros((n, steps))
+    ok = np.zeros((n, steps), bool)
+    rows = max(1, _BLOCK_CELLS // max(steps, 1))
+    for a in range(0, n, rows):
+        b = min(n, a + rows)
+        first, last = int(starts[a]), int(starts[b])
+        if last - first < 2:  # too few samples for the flat arithmetic: series by series
+            for i in range(a, b):
+                values[i], ok[i] = fn(rb.times[i], rb.values[i], rb.lo[i], rb.hi[i], rb, params)
+            continue
+        offsets = (starts[a:b] - first)[:, np.newaxis]
+        part, part_ok = fn(
+            t[first:last], v[first:last], rb.lo[a:b] + offsets, rb.hi[a:b] + offsets, rb, params
+        )
+        part_ok = np.asarray(part_ok, bool)
+        values[a:b] = np.where(part_ok, part, 0.0)
+        ok[a:b] = part_ok
+    return values, ok
 
 
 def _safe_idx(idx: IntArray, size: int) -> IntArray:

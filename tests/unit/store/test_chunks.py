@@ -211,3 +211,21 @@ def test_encoding_rejects_unordered_or_mismatched_input() -> None:
         encode_chunk(np.array([1, 1]), np.array([1.0, 2.0]))
     with pytest.raises(ValueError, match="same length"):
         encode_chunk(np.array([1, 2]), np.array([1.0]))
+
+
+def test_flat_decoding_is_the_bulk_decoding_concatenated() -> None:
+    from store.chunkcodec_bulk import decode_chunks_flat
+
+    rng = np.random.default_rng(5)
+    batch = []
+    for n in [0, 1, 2, 120, 240, 3]:
+        timestamps = np.cumsum(rng.integers(14_990, 15_010, n)).astype(np.int64)
+        values = rng.choice([np.cumsum(rng.integers(0, 9, n)) * 1.0, rng.random(n)])
+        batch.append(encode_chunk(timestamps, np.asarray(values, np.float64)))
+    bulk = decode_chunks_bulk(batch * 300)  # several internal batches
+    flat_t, flat_v, counts = decode_chunks_flat(batch * 300)
+    assert counts.tolist() == [len(t) for t, _ in bulk]
+    np.testing.assert_array_equal(flat_t, np.concatenate([t for t, _ in bulk]))
+    np.testing.assert_array_equal(
+        flat_v.view(np.uint64), np.concatenate([v for _, v in bulk]).view(np.uint64)
+    )

@@ -4,6 +4,13 @@ The loop keeps what must survive from one scrape to the next (the series seen,
 for staleness markers; the series-text cache) and nothing else; the scheduler
 decides when it runs. A write either commits whole or not at all, so a killed
 agent loses at most the scrape in flight.
+
+In the agent the write goes to the store's single writer (``store.writer``),
+which commits it with the other targets' scrapes in one group commit a few
+times a second; a scrape queued but not yet committed is still "in flight".
+Without a writer (tests, one-off runs) each scrape commits on its own.
+Batches carry the target's stream (``stream_key``) so compaction can cut
+full-sized chunks from them.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from collectors.scrape import (
     Fetcher,
@@ -27,6 +34,7 @@ from store.db import write_transaction
 from store.samples import append_samples
 from store.series import SeriesIndex
 from store.targets import TargetInfo, record_scrape, sync_targets
+from store.writer import Writer, stream_key
 
 
 class ScrapeLoop:
@@ -38,10 +46,13 @@ class ScrapeLoop:
         *,
         fetcher: Fetcher | None = None,
         clock: Callable[[], float] = time.time,
+        writer: Writer | None = None,
     ) -> None:
         self.target = target
         self._database = database
         self._index = index
+        self._writer = writer
+        self._stream = stream_key(target.job, target.url)
         self._fetcher = fetcher or RequestsFetcher(client=target.http_client)
         self._clock = clock
         self._state = ScrapeLoopState()
@@ -52,25 +63,41 @@ class ScrapeLoop:
             self.target, self._fetcher, self._clock(), self._state, cache=self._caches
         )
         self._state = result.state
-        with write_transaction(self._database) as connection:
-            append_samples(connection, self._index, [*result.samples, *result.stale_markers])
+        samples = [*result.samples, *result.stale_markers]
+        index, stream, target = self._index, self._stream, self.target
+
+        def write(connection: Connection) -> None:
+            append_samples(connection, index, samples, stream=stream)
             record_scrape(
                 connection,
-                job=self.target.job,
-                url=self.target.url,
+                job=target.job,
+                url=target.url,
                 at=result.timestamp_ms / 1000.0,
                 duration_seconds=result.duration_seconds,
                 error=result.error,
                 samples_scraped=len(result.samples),
             )
+
+        self._write(write)
         return result
+
+    def _write(self, write: Callable[[Connection], None]) -> None:
+        if self._writer is not None:
+            self._writer.submit(write)
+        else:
+            with write_transaction(self._database) as connection:
+                write(connection)
 
     def stop(self) -> None:
         """Mark every series of this target stale, as Prometheus does when a target goes away."""
         markers = final_stale_markers(self.target, self._state, int(self._clock() * 1000))
         if markers:
-            with write_transaction(self._database) as connection:
-                append_samples(connection, self._index, markers)
+            index, stream = self._index, self._stream
+
+            def write(connection: Connection) -> None:
+                append_samples(connection, index, markers, stream=stream)
+
+            self._write(write)
         self._state = ScrapeLoopState()
 
 

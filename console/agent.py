@@ -33,6 +33,7 @@ from promql.labels import fingerprint
 from store.configfile import ConfigError
 from store.db import database_url, open_engine, upgrade
 from store.series import SeriesIndex
+from store.writer import Compactor, Writer
 
 log = logging.getLogger("vigil.agent")
 
@@ -90,6 +91,8 @@ class AgentResources:
 
     database: Engine
     index: SeriesIndex = field(default_factory=SeriesIndex)
+    writer: Writer | None = None
+    """The store's single writer (group commit and compaction); None: jobs write themselves."""
     jobs: JobControl = field(default_factory=_NoJobControl)
     reload: Callable[[], object] = lambda: None
     """Reload the configuration (what SIGHUP does), for jobs that notice a change."""
@@ -137,8 +140,9 @@ class Agent:
     ) -> None:
         self.loaded = loaded
         self._loader = loader or (lambda: load_config(self.loaded.source))
+        self.writer = Writer(database, compactor=Compactor())
         self.resources = AgentResources(
-            database, jobs=self, reload=lambda: self.reload(self._loader)
+            database, writer=self.writer, jobs=self, reload=lambda: self.reload(self._loader)
         )
         self._builders = list(builders) if builders is not None else job_builders()
         self._scheduler = BackgroundScheduler(
@@ -151,6 +155,7 @@ class Agent:
         return [job for builder in self._builders for job in builder(loaded, self.resources)]
 
     def start(self) -> None:
+        self.writer.start()
         self._schedule(self.build_jobs(self.loaded))
         self._scheduler.start()
         self.started = True
@@ -163,6 +168,7 @@ class Agent:
         if self.started:
             self._scheduler.shutdown(wait=wait)
             self.started = False
+        self.writer.stop()  # commits the scrapes still queued
 
     def reload(self, load: Callable[[], LoadedConfig]) -> bool:
         """Swap in a new configuration only if it loads and builds completely."""

@@ -36,6 +36,7 @@ HEAD_KEEP_SECONDS = 30
 FORCE_MERGE_AFTER_SECONDS = 2 * 3600
 
 
+
 def _scrape_job(loop: ScrapeLoop) -> PeriodicJob:
     target = loop.target
     return PeriodicJob(
@@ -46,13 +47,15 @@ def _scrape_job(loop: ScrapeLoop) -> PeriodicJob:
 def scrape_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[PeriodicJob]:
     """One job per target; with file_sd, a discovery job adds and removes them as files change."""
     settings = loaded.config.global_
+    database, index, writer = resources.database, resources.index, resources.writer
     manager = ScrapeManager(
         loaded.config.scrape_configs,
         settings.scrape_interval,
         settings.scrape_timeout,
-        resources.database,
-        resources.index,
+        database,
+        index,
         base_dir=loaded.base_dir,
+        loop_factory=lambda target: ScrapeLoop(target, database, index, writer=writer),
     )
     jobs = [_scrape_job(loop) for loop in manager.sync().started]
 
@@ -145,7 +148,14 @@ def delivery_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[P
 
 
 def compaction_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[PeriodicJob]:
-    """Keep the head short (queries decode all of it) and chunks full-sized."""
+    """Keep the head short (queries decode all of it) and chunks full-sized.
+
+    An agent with a writer compacts through it (``store.writer.Compactor``: a
+    compaction thread encodes, the writer applies each step in a group
+    commit), so there is no separate job.
+    """
+    if resources.writer is not None:
+        return []
 
     def compact_store() -> None:
         now_ms = int(time.time() * 1000)

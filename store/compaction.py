@@ -7,17 +7,29 @@ small when scrapes are far apart, so ``merge_chunks`` joins each series'
 consecutive level 0 chunks into level 1 chunks of about ``TARGET_CHUNK_SAMPLES``
 (Prometheus's chunk size), which compress well and decode in one call.
 
+Batches written by a scrape target carry its ``stream``: one step takes up to
+``TARGET_CHUNK_SAMPLES`` of a stream's oldest batches and cuts full-sized chunks
+(level 1) straight from them, so a fast scraper's samples are encoded once and
+never merged. ``compact_head_step`` with ``full_before_ms`` waits for a stream
+to have that many batches unless its oldest is older than ``full_before_ms``
+(a slow scraper), whose short chunks ``merge_chunks`` joins later, as it does
+for batches without a stream (rules, checks, imports).
+
 Every step is one transaction that inserts the new chunks and deletes what they
 replace, so a crash leaves either the old rows or the new ones, never both.
+Steps are bounded (``HEAD_SAMPLES_PER_TRANSACTION``, ``SERIES_PER_MERGE_TRANSACTION``)
+so that the agent's writer (``store.writer``) can run one between two group
+commits without holding up scrapes for long.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 
 from store.chunks import decode_chunks_bulk, encode_chunk
 from store.db import write_transaction
@@ -54,17 +66,72 @@ def compact(
 
 
 def compact_head(engine: Engine, until_ms: int) -> CompactionReport:
-    """Turn every batch that ends before ``until_ms`` into level 0 chunks."""
+    """Turn every batch that ends before ``until_ms`` into chunks."""
     report = CompactionReport()
     while True:
         with write_transaction(engine) as connection:
-            step = _compact_head_step(connection, until_ms)
+            step = compact_head_step(connection, until_ms)
         if step.batches_compacted == 0:
             return report
         report.add(step)
 
 
-def _compact_head_step(connection: Connection, until_ms: int) -> CompactionReport:
+def compact_head_step(
+    connection: Connection,
+    until_ms: int,
+    *,
+    full_before_ms: int | None = None,
+    streams: bool = True,
+) -> CompactionReport:
+    """One bounded step of ``compact_head``; nothing compacted when nothing is due.
+
+    With ``full_before_ms``, a stream is compacted only once it has
+    ``TARGET_CHUNK_SAMPLES`` batches before ``until_ms`` or its oldest batch
+    ended before ``full_before_ms``; batches without a stream as usual.
+    Without ``streams``, only batches without a stream.
+    """
+    stream = _due_stream(connection, until_ms, full_before_ms) if streams else None
+    if stream is not None:
+        return _compact_stream_step(connection, stream, until_ms)
+    return _compact_head_step(connection, until_ms)
+
+
+def _due_stream(connection: Connection, until_ms: int, full_before_ms: int | None) -> int | None:
+    """The stream whose oldest due batch is oldest, or None."""
+    rows = connection.execute(
+        select(BATCHES.c.stream, func.count(), func.min(BATCHES.c.max_time))
+        .where(BATCHES.c.stream.is_not(None), BATCHES.c.max_time < until_ms)
+        .group_by(BATCHES.c.stream)
+    ).all()
+    due = [
+        (oldest, stream)
+        for stream, count, oldest in rows
+        if full_before_ms is None or count >= TARGET_CHUNK_SAMPLES or oldest < full_before_ms
+    ]
+    return int(min(due)[1]) if due else None
+
+
+def _compact_stream_step(connection: Connection, stream: int, until_ms: int) -> CompactionReport:
+    """A stream's oldest batches (up to ``TARGET_CHUNK_SAMPLES``) into one chunk per series."""
+    prepared = prepare_stream_step(connection, stream, until_ms)
+    return apply_step(connection, prepared) if prepared else CompactionReport()
+
+
+class StaleStep(RuntimeError):
+    """The batches a prepared step replaces are gone: someone else compacted them."""
+
+
+@dataclass(frozen=True)
+class PreparedStep:
+    """Chunks encoded from head batches, ready to replace them in one short transaction."""
+
+    batch_ids: list[int]
+    chunk_rows: list[dict[str, Any]]
+    samples: int
+
+
+def prepare_stream_step(connection: Connection, stream: int, until_ms: int) -> PreparedStep | None:
+    """Read and encode a stream step: reads only, so it can run outside the write lock."""
     rows = connection.execute(
         select(
             BATCHES.c.id,
@@ -73,10 +140,47 @@ def _compact_head_step(connection: Connection, until_ms: int) -> CompactionRepor
             BATCHES.c.timestamps,
             BATCHES.c.sample_values,
         )
-        .where(BATCHES.c.max_time < until_ms)
+        .where(BATCHES.c.stream == stream, BATCHES.c.max_time < until_ms)
         .order_by(BATCHES.c.id)
-        .limit(1000)
+        .limit(TARGET_CHUNK_SAMPLES)
     )
+    ids, blocks, total = _take_batches(rows)
+    if not ids:
+        return None
+    series = group_by_series(blocks)
+    full = TARGET_CHUNK_SAMPLES // 2
+    chunk_rows = _chunk_rows(
+        (sid, ts, vs, 1 if len(ts) >= full else 0) for sid, (ts, vs) in series.items()
+    )
+    return PreparedStep(ids, chunk_rows, total)
+
+
+def prepare_due_step(
+    connection: Connection, until_ms: int, full_before_ms: int | None
+) -> PreparedStep | None:
+    """``prepare_stream_step`` of the stream most due, if any (see ``compact_head_step``)."""
+    stream = _due_stream(connection, until_ms, full_before_ms)
+    return None if stream is None else prepare_stream_step(connection, stream, until_ms)
+
+
+def apply_step(connection: Connection, step: PreparedStep) -> CompactionReport:
+    """Insert a prepared step's chunks and delete its batches; ``StaleStep`` if they are gone."""
+    deleted = 0
+    for chunk in batched(step.batch_ids):
+        deleted += connection.execute(delete(BATCHES).where(BATCHES.c.id.in_(chunk))).rowcount
+    if deleted != len(step.batch_ids):
+        raise StaleStep(f"{len(step.batch_ids) - deleted} of the step's batches are gone")
+    for part in batched(step.chunk_rows, 200):
+        connection.execute(insert(CHUNKS), list(part))
+    return CompactionReport(
+        batches_compacted=len(step.batch_ids),
+        chunks_written=len(step.chunk_rows),
+        samples=step.samples,
+    )
+
+
+def _take_batches(rows: Iterable[Any]) -> tuple[list[int], list[Block], int]:
+    """Batch ids and decoded arrays, up to ``HEAD_SAMPLES_PER_TRANSACTION`` samples."""
     ids: list[int] = []
     blocks: list[Block] = []
     total = 0
@@ -92,13 +196,35 @@ def _compact_head_step(connection: Connection, until_ms: int) -> CompactionRepor
                 unpack_array(packed_values, np.float64),
             )
         )
+    return ids, blocks, total
+
+
+def _delete_batches(connection: Connection, ids: list[int]) -> None:
+    for chunk in batched(ids):
+        connection.execute(delete(BATCHES).where(BATCHES.c.id.in_(chunk)))
+
+
+def _compact_head_step(connection: Connection, until_ms: int) -> CompactionReport:
+    """Batches without a stream, in the order written, into level 0 chunks."""
+    rows = connection.execute(
+        select(
+            BATCHES.c.id,
+            BATCHES.c.sample_count,
+            BATCHES.c.series_ids,
+            BATCHES.c.timestamps,
+            BATCHES.c.sample_values,
+        )
+        .where(BATCHES.c.max_time < until_ms, BATCHES.c.stream.is_(None))
+        .order_by(BATCHES.c.id)
+        .limit(1000)
+    )
+    ids, blocks, total = _take_batches(rows)
     rows.close()
     if not ids:
         return CompactionReport()
     series = group_by_series(blocks)
     written = _insert_chunks(connection, ((sid, ts, vs, 0) for sid, (ts, vs) in series.items()))
-    for chunk in batched(ids):
-        connection.execute(delete(BATCHES).where(BATCHES.c.id.in_(chunk)))
+    _delete_batches(connection, ids)
     return CompactionReport(batches_compacted=len(ids), chunks_written=written, samples=total)
 
 
@@ -112,26 +238,37 @@ def merge_chunks(
     compaction), so no series keeps small chunks forever.
     """
     report = CompactionReport()
-    after = -1
-    while True:
+    after: int | None = -1
+    while after is not None:
         with write_transaction(engine) as connection:
-            series_ids = list(
-                connection.execute(
-                    select(CHUNKS.c.series_id)
-                    .where(
-                        CHUNKS.c.level == 0,
-                        CHUNKS.c.max_time < until_ms,
-                        CHUNKS.c.series_id > after,
-                    )
-                    .group_by(CHUNKS.c.series_id)
-                    .order_by(CHUNKS.c.series_id)
-                    .limit(SERIES_PER_MERGE_TRANSACTION)
-                ).scalars()
+            step, after = merge_step(connection, until_ms, after, force_before_ms=force_before_ms)
+        report.add(step)
+    return report
+
+
+def merge_step(
+    connection: Connection, until_ms: int, after: int, *, force_before_ms: int | None = None
+) -> tuple[CompactionReport, int | None]:
+    """Merge the level 0 chunks of up to ``SERIES_PER_MERGE_TRANSACTION`` series after ``after``.
+
+    Returns what it did and the series id to continue after, None when done.
+    """
+    series_ids = list(
+        connection.execute(
+            select(CHUNKS.c.series_id)
+            .where(
+                text("chunks.level = 0"),  # literal, so the partial index applies
+                CHUNKS.c.max_time < until_ms,
+                CHUNKS.c.series_id > after,
             )
-            if not series_ids:
-                return report
-            report.add(_merge_series(connection, series_ids, until_ms, force_before_ms))
-        after = series_ids[-1]
+            .group_by(CHUNKS.c.series_id)
+            .order_by(CHUNKS.c.series_id)
+            .limit(SERIES_PER_MERGE_TRANSACTION)
+        ).scalars()
+    )
+    if not series_ids:
+        return CompactionReport(), None
+    return _merge_series(connection, series_ids, until_ms, force_before_ms), series_ids[-1]
 
 
 def _merge_series(
@@ -160,7 +297,11 @@ def _merge_series(
     report = CompactionReport()
     merged: list[tuple[int, np.ndarray, np.ndarray, int]] = []
     replaced: list[int] = []
+    promoted: list[int] = []
     for run in _runs(rows, force_before_ms):
+        if len(run) == 1 and run[0][2] <= MAX_CHUNK_SAMPLES:
+            promoted.append(run[0][0])  # nothing to join: keep its bytes, mark it done
+            continue
         decoded = decode_chunks_bulk([row[4] for row in run])
         blocks: list[Block] = [
             (np.full(len(ts), row[1], dtype=np.int64), ts, vs)
@@ -173,6 +314,8 @@ def _merge_series(
     report.chunks_written = _insert_chunks(connection, merged)
     for chunk in batched(replaced):
         connection.execute(delete(CHUNKS).where(CHUNKS.c.id.in_(chunk)))
+    for chunk in batched(promoted):
+        connection.execute(update(CHUNKS).where(CHUNKS.c.id.in_(chunk)).values(level=1))
     report.chunks_merged = len(replaced)
     return report
 
@@ -212,24 +355,33 @@ def _insert_chunks(
 
     Returns how many chunk rows were written.
     """
-    rows = [
-        {
-            "series_id": int(series_id),
-            "min_time": int(ts[0]),
-            "max_time": int(ts[-1]),
-            "sample_count": len(ts),
-            "level": level,
-            "data": encode_chunk(ts, vs),
-        }
-        for series_id, timestamps, values, level in chunks
-        for ts, vs in zip(
-            *(
-                np.array_split(a, -(-len(timestamps) // MAX_CHUNK_SAMPLES))
-                for a in (timestamps, values)
-            ),
-            strict=True,
-        )
-    ]
+    rows = _chunk_rows(chunks)
     for part in batched(rows, 200):
         connection.execute(insert(CHUNKS), list(part))
     return len(rows)
+
+
+def _chunk_rows(
+    chunks: Iterable[tuple[int, np.ndarray, np.ndarray, int]],
+) -> list[dict[str, Any]]:
+    """Encoded chunk rows, long runs split evenly so none exceeds ``MAX_CHUNK_SAMPLES``."""
+    rows: list[dict[str, Any]] = []
+    for series_id, timestamps, values, level in chunks:
+        parts = -(-len(timestamps) // MAX_CHUNK_SAMPLES)
+        pieces = (
+            [(timestamps, values)]
+            if parts <= 1
+            else zip(np.array_split(timestamps, parts), np.array_split(values, parts), strict=True)
+        )
+        rows.extend(
+            {
+                "series_id": int(series_id),
+                "min_time": int(ts[0]),
+                "max_time": int(ts[-1]),
+                "sample_count": len(ts),
+                "level": level,
+                "data": encode_chunk(ts, vs),
+            }
+            for ts, vs in pieces
+        )
+    return rows

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -46,7 +47,8 @@ class Series(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     fingerprint: Mapped[int] = mapped_column(BigInteger, unique=True)
-    metric_name: Mapped[str] = mapped_column(String(255), index=True)
+    metric_name: Mapped[str] = mapped_column(String(255))
+    """Only for `vigil db stats` (not indexed: nothing looks series up by it)."""
     labels: Mapped[str] = mapped_column(Text)
     """JSON list of [name, value] pairs, sorted, including __name__."""
 
@@ -55,6 +57,9 @@ class SeriesLabel(Base):
     """Postings: which series carry label=value, so matchers never scan every series."""
 
     __tablename__ = "series_labels"
+    # On SQLite the postings are their own primary-key B-tree (no rowid table
+    # plus a copy of every row in the primary-key index): half the bytes.
+    __table_args__ = {"sqlite_with_rowid": False}
 
     name: Mapped[str] = mapped_column(String(255), primary_key=True)
     value: Mapped[str] = mapped_column(Text, primary_key=True)
@@ -71,7 +76,7 @@ class SampleBatch(Base):
     """
 
     __tablename__ = "sample_batches"
-    __table_args__ = (Index(None, "max_time"),)
+    __table_args__ = (Index(None, "max_time"), Index(None, "stream", "max_time"))
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     min_time: Mapped[int] = mapped_column(BigInteger, index=True)
@@ -80,6 +85,10 @@ class SampleBatch(Base):
     series_ids: Mapped[bytes] = mapped_column(LargeBinary)
     timestamps: Mapped[bytes] = mapped_column(LargeBinary)
     sample_values: Mapped[bytes] = mapped_column(LargeBinary)
+    stream: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    """Which writer wrote it: a scrape target's batches share one stream (see
+    ``store.writer.stream_key``), so compaction can cut ~120-sample chunks from
+    ~120 of them at once. NULL for rules, checks and imports."""
 
 
 class Chunk(Base):
@@ -90,7 +99,18 @@ class Chunk(Base):
     """
 
     __tablename__ = "chunks"
-    __table_args__ = (Index(None, "series_id", "max_time"), Index(None, "max_time"))
+    __table_args__ = (
+        Index(None, "series_id", "max_time"),
+        Index(None, "max_time"),
+        # What merge_chunks looks for: few rows, so a partial index stays tiny.
+        Index(
+            "ix_chunks_level0_series_id",
+            "series_id",
+            "max_time",
+            sqlite_where=text("level = 0"),
+            postgresql_where=text("level = 0"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     series_id: Mapped[int] = mapped_column(Id, ForeignKey("series.id", ondelete="CASCADE"))

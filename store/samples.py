@@ -17,7 +17,7 @@ from sqlalchemy import Connection, insert, select
 
 from promql.labels import Labels
 from promql.querier import Timestamps, Values
-from store.chunks import decode_chunks_bulk
+from store.chunkcodec_bulk import decode_chunks_flat
 from store.models import Chunk, SampleBatch, table_of
 from store.series import SeriesIndex
 from store.sqlutil import batched
@@ -39,19 +39,34 @@ Sample = tuple[Labels, int, float]
 """A sample as collectors produce it: labels, timestamp in ms, value."""
 
 
-def append_samples(connection: Connection, index: SeriesIndex, samples: Sequence[Sample]) -> int:
-    """Store samples in one batch row; returns how many were written."""
+def append_samples(
+    connection: Connection,
+    index: SeriesIndex,
+    samples: Sequence[Sample],
+    *,
+    stream: int | None = None,
+) -> int:
+    """Store samples in one batch row; returns how many were written.
+
+    ``stream`` names the writer (a scrape target, ``store.writer.stream_key``):
+    compaction cuts chunks from many batches of one stream at once.
+    """
     if not samples:
         return 0
     ids = np.asarray(index.ids_for(connection, [s[0] for s in samples]), dtype=np.int64)
     timestamps = np.fromiter((s[1] for s in samples), dtype=np.int64, count=len(samples))
     values = np.fromiter((s[2] for s in samples), dtype=np.float64, count=len(samples))
-    append_arrays(connection, ids, timestamps, values)
+    append_arrays(connection, ids, timestamps, values, stream=stream)
     return len(samples)
 
 
 def append_arrays(
-    connection: Connection, series_ids: np.ndarray, timestamps: Timestamps, values: Values
+    connection: Connection,
+    series_ids: np.ndarray,
+    timestamps: Timestamps,
+    values: Values,
+    *,
+    stream: int | None = None,
 ) -> None:
     connection.execute(
         insert(BATCHES).values(
@@ -61,6 +76,7 @@ def append_arrays(
             series_ids=pack_array(series_ids.astype(np.int64)),
             timestamps=pack_array(timestamps.astype(np.int64)),
             sample_values=pack_array(values.astype(np.float64)),
+            stream=stream,
         )
     )
 
@@ -110,8 +126,9 @@ def read_samples(
         return {}
     wanted = np.asarray(sorted(series_ids), dtype=np.int64)
     rows = sorted(_chunk_rows(connection, series_ids, start_ms, end_ms))
-    decoded = decode_chunks_bulk([row[3] for row in rows])
-    flat = _flatten(rows, decoded)
+    chunk_ts, chunk_values, counts = decode_chunks_flat([row[3] for row in rows])
+    chunk_ids = np.repeat(np.fromiter((row[0] for row in rows), np.int64, len(rows)), counts)
+    flat: Block = (chunk_ids, chunk_ts, chunk_values)
     head: list[Block] = []
     batches = connection.execute(
         select(BATCHES.c.series_ids, BATCHES.c.timestamps, BATCHES.c.sample_values)
@@ -129,13 +146,20 @@ def read_samples(
                     unpack_array(packed_values, np.float64)[keep],
                 )
             )
-    if head or not _strictly_ordered(flat[0], flat[1]):
+    if not _strictly_ordered(flat[0], flat[1]):
         # Chunks in the order written, then the head: the general merge.
-        order = sorted(range(len(rows)), key=lambda i: rows[i][2])
-        written: list[Block] = [
-            (np.full(len(decoded[i][0]), rows[i][0], dtype=np.int64), *decoded[i]) for i in order
-        ]
-        flat = _sorted_flat([*written, *head])
+        # Reorder whole chunks by id (the order written), then sort stably with the head.
+        chunk_order = np.fromiter((row[2] for row in rows), np.int64, len(rows))
+        order = np.argsort(chunk_order, kind="stable")
+        ends = np.cumsum(counts)
+        firsts = ends - counts
+        take = _ranges(firsts[order], counts[order])
+        written: Block = (chunk_ids[take], chunk_ts[take], chunk_values[take])
+        flat = _sorted_flat([written, *head])
+    elif head:
+        # Compacted chunks never repeat a timestamp, so their written order does not
+        # matter: the sorted run of chunk samples merges with the (small) head.
+        flat = _sorted_flat([flat, *head])
     return _windowed(flat, start_ms, end_ms)
 
 
@@ -155,12 +179,29 @@ def _sorted_flat(blocks: Sequence[Block]) -> Block:
     all_ids = np.concatenate([block[0] for block in blocks])
     all_ts = np.concatenate([block[1] for block in blocks])
     all_values = np.concatenate([block[2] for block in blocks])
-    arrival = np.arange(len(all_ids))
-    order = np.lexsort((arrival, all_ts, all_ids))
+    key = _sort_key(all_ids, all_ts)
+    if key is None:
+        arrival = np.arange(len(all_ids))
+        order = np.lexsort((arrival, all_ts, all_ids))
+    else:
+        # A stable sort keeps arrival order among equal (id, ts); NumPy's is a
+        # timsort, linear on what is mostly one long sorted run (the chunks).
+        order = np.argsort(key, kind="stable")
     all_ids, all_ts, all_values = all_ids[order], all_ts[order], all_values[order]
     last_of_run = np.ones(len(all_ids), dtype=bool)
     last_of_run[:-1] = (all_ids[:-1] != all_ids[1:]) | (all_ts[:-1] != all_ts[1:])
     return all_ids[last_of_run], all_ts[last_of_run], all_values[last_of_run]
+
+
+def _sort_key(ids: np.ndarray, ts: np.ndarray) -> np.ndarray | None:
+    """One int64 ordered like the pairs (id, ts), or None if it could overflow."""
+    id_low, ts_low = int(ids.min()), int(ts.min())
+    id_span = int(ids.max()) - id_low + 1
+    ts_span = int(ts.max()) - ts_low + 1
+    if id_span * ts_span >= 2**62:
+        return None
+    key: np.ndarray = (ids - id_low) * ts_span + (ts - ts_low)
+    return key
 
 
 _EMPTY: Block = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64))
@@ -203,16 +244,9 @@ def _chunk_rows(
     return rows
 
 
-def _flatten(
-    rows: Sequence[tuple[int, int, int, bytes]], decoded: Sequence[tuple[Timestamps, Values]]
-) -> Block:
-    """Decoded chunks as one block, in the order of ``rows``."""
-    if not rows:
-        return _EMPTY
-    counts = np.fromiter((len(ts) for ts, _ in decoded), np.int64, len(decoded))
-    ids = np.repeat(np.fromiter((row[0] for row in rows), np.int64, len(rows)), counts)
-    return (
-        ids,
-        np.concatenate([ts for ts, _ in decoded]),
-        np.concatenate([values for _, values in decoded]),
-    )
+def _ranges(firsts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Indices ``firsts[i], firsts[i] + 1, ...`` (``counts[i]`` of them) for every i, in turn."""
+    total = int(counts.sum())
+    starts = np.cumsum(counts) - counts
+    ranges: np.ndarray = np.arange(total, dtype=np.int64) + np.repeat(firsts - starts, counts)
+    return ranges

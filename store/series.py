@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection, intersect, select
+from sqlalchemy import Connection, event, intersect, select
 
 from promql.labels import Labels, fingerprint
 from promql.matchers import Matcher, MatchType
@@ -24,8 +24,21 @@ def decode_labels(text: str) -> Labels:
     return tuple((name, value) for name, value in json.loads(text))
 
 
+def decode_many_labels(texts: Sequence[str]) -> list[Labels]:
+    """``decode_labels`` of each text, with one JSON parse for all of them."""
+    if not texts:
+        return []
+    parsed = json.loads("[" + ",".join(texts) + "]")
+    return [tuple(map(tuple, pairs)) for pairs in parsed]
+
+
 class SeriesIndex:
-    """Finds or creates series ids; ids never change, so they are cached in process."""
+    """Finds or creates series ids; ids never change, so they are cached in process.
+
+    A series created in a transaction that then rolls back does not exist:
+    its cached id is dropped on that rollback (the writer commits many
+    scrapes in one transaction, so one failing must not leave bad ids behind).
+    """
 
     def __init__(self) -> None:
         self._ids: dict[Labels, int] = {}
@@ -69,8 +82,14 @@ class SeriesIndex:
                 ],
             )
             found.update(created)
+            rolled_back = [by_fingerprint[fp] for fp in created]
+            event.listen(connection, "rollback", lambda _c: self._drop(rolled_back), once=True)
         for fp, series_id in found.items():
             self._ids[by_fingerprint[fp]] = series_id
+
+    def _drop(self, label_sets: Sequence[Labels]) -> None:
+        for labels in label_sets:
+            self._ids.pop(labels, None)
 
     @staticmethod
     def _lookup(connection: Connection, fingerprints: list[int]) -> dict[int, int]:
@@ -158,12 +177,11 @@ def select_series(connection: Connection, matchers: Sequence[Matcher]) -> list[t
         rows = [(series_id, text) for series_id, text in connection.execute(query)]
     # Postings already guarantee the narrowing matchers; check only the others.
     rest = [matcher for matcher in matchers if matcher not in narrowing]
-    result = []
-    for series_id, text in rows:
-        labels = decode_labels(text)
-        if not rest or matches_all(labels, rest):
-            result.append((series_id, labels))
-    return result
+    texts = [text for _, text in rows]
+    decoded = zip((series_id for series_id, _ in rows), decode_many_labels(texts), strict=True)
+    if not rest:
+        return list(decoded)
+    return [(series_id, labels) for series_id, labels in decoded if matches_all(labels, rest)]
 
 
 def _rows_by_python_postings(

@@ -36,7 +36,6 @@ HEAD_KEEP_SECONDS = 30
 FORCE_MERGE_AFTER_SECONDS = 2 * 3600
 
 
-
 def _scrape_job(loop: ScrapeLoop) -> PeriodicJob:
     target = loop.target
     return PeriodicJob(

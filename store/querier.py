@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine, func, select
 from promql.labels import Labels
 from promql.matchers import Matcher
 from promql.querier import SeriesData
+from store.headcache import HeadCache
 from store.models import SeriesLabel
 from store.samples import BATCHES, CHUNKS, read_samples, unpack_array
 from store.series import POSTINGS, SERIES, decode_labels, select_series
@@ -18,14 +19,19 @@ from store.series import POSTINGS, SERIES, decode_labels, select_series
 class StoreQuerier:
     """Reads series and samples for PromQL evaluation, in one read transaction per call."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, head_cache: HeadCache | None = None) -> None:
         self._engine = engine
+        self._head_cache = head_cache if head_cache is not None else HeadCache()
 
     def select(self, matchers: Sequence[Matcher], start_ms: int, end_ms: int) -> list[SeriesData]:
         with self._engine.connect() as connection:
             series = select_series(connection, matchers)
             samples = read_samples(
-                connection, [series_id for series_id, _ in series], start_ms, end_ms
+                connection,
+                [series_id for series_id, _ in series],
+                start_ms,
+                end_ms,
+                self._head_cache,
             )
         result = []
         for series_id, labels in sorted(series, key=lambda item: item[1]):

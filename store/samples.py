@@ -18,6 +18,7 @@ from sqlalchemy import Connection, insert, select
 from promql.labels import Labels
 from promql.querier import Timestamps, Values
 from store.chunkcodec_bulk import decode_chunks_flat
+from store.headcache import DecodedBatch, HeadCache
 from store.models import Chunk, SampleBatch, table_of
 from store.series import SeriesIndex
 from store.sqlutil import batched
@@ -113,7 +114,11 @@ def group_by_series(blocks: Sequence[Block]) -> dict[int, tuple[Timestamps, Valu
 
 
 def read_samples(
-    connection: Connection, series_ids: Sequence[int], start_ms: int, end_ms: int
+    connection: Connection,
+    series_ids: Sequence[int],
+    start_ms: int,
+    end_ms: int,
+    cache: HeadCache | None = None,
 ) -> dict[int, tuple[Timestamps, Values]]:
     """Samples of the given series in [start_ms, end_ms], from chunks and the head.
 
@@ -130,22 +135,10 @@ def read_samples(
     chunk_ids = np.repeat(np.fromiter((row[0] for row in rows), np.int64, len(rows)), counts)
     flat: Block = (chunk_ids, chunk_ts, chunk_values)
     head: list[Block] = []
-    batches = connection.execute(
-        select(BATCHES.c.series_ids, BATCHES.c.timestamps, BATCHES.c.sample_values)
-        .where(BATCHES.c.max_time >= start_ms, BATCHES.c.min_time <= end_ms)
-        .order_by(BATCHES.c.id)
-    )
-    for packed_ids, packed_ts, packed_values in batches:
-        ids = unpack_array(packed_ids, np.int64)
-        keep = np.isin(ids, wanted)
-        if keep.any():
-            head.append(
-                (
-                    ids[keep],
-                    unpack_array(packed_ts, np.int64)[keep],
-                    unpack_array(packed_values, np.float64)[keep],
-                )
-            )
+    for batch in _head_batches(connection, start_ms, end_ms, cache):
+        picked = batch.select(wanted)
+        if picked is not None:
+            head.append(picked)
     if not _strictly_ordered(flat[0], flat[1]):
         # Chunks in the order written, then the head: the general merge.
         # Reorder whole chunks by id (the order written), then sort stably with the head.
@@ -161,6 +154,41 @@ def read_samples(
         # matter: the sorted run of chunk samples merges with the (small) head.
         flat = _sorted_flat([flat, *head])
     return _windowed(flat, start_ms, end_ms)
+
+
+def _head_batches(
+    connection: Connection, start_ms: int, end_ms: int, cache: HeadCache | None
+) -> list[DecodedBatch]:
+    """The head batches overlapping the window, oldest first, decoded once per cache."""
+    window = (BATCHES.c.max_time >= start_ms, BATCHES.c.min_time <= end_ms)
+
+    def load(batch_ids: Sequence[int]) -> dict[int, DecodedBatch]:
+        loaded: dict[int, DecodedBatch] = {}
+        for part in batched(list(batch_ids)):
+            for row in connection.execute(
+                select(
+                    BATCHES.c.id,
+                    BATCHES.c.series_ids,
+                    BATCHES.c.timestamps,
+                    BATCHES.c.sample_values,
+                ).where(BATCHES.c.id.in_(part))
+            ):
+                loaded[row[0]] = DecodedBatch.of(
+                    unpack_array(row[1], np.int64),
+                    unpack_array(row[2], np.int64),
+                    unpack_array(row[3], np.float64),
+                )
+        return loaded
+
+    batch_ids = list(
+        connection.execute(select(BATCHES.c.id).where(*window).order_by(BATCHES.c.id)).scalars()
+    )
+    if not batch_ids:
+        return []
+    if cache is None:
+        decoded = load(batch_ids)
+        return [decoded[i] for i in batch_ids if i in decoded]
+    return cache.get_many(batch_ids, load)
 
 
 def _strictly_ordered(ids: np.ndarray, ts: np.ndarray) -> bool:

@@ -117,3 +117,21 @@ def test_size_retention_drops_the_oldest_samples_first(database: Engine) -> None
     assert kept[-1] == 399_000  # the newest survive
     assert kept[0] >= cutoff - 1  # and nothing older than the cut-off
     assert enforce_size(database, total) == 0
+
+
+def test_a_querier_with_a_head_cache_sees_new_batches_and_compaction(database: Engine) -> None:
+    index = SeriesIndex()
+    querier = StoreQuerier(database)
+
+    def routes() -> dict[str, list[int]]:
+        return {
+            dict(s.labels)["route"]: s.timestamps.tolist() for s in querier.select([JOB], 0, 10**12)
+        }
+
+    for i in range(3):
+        _scrape(database, index, 1_000 * i, float(i))
+    assert routes()["/b"] == [0, 1_000, 2_000]  # decoded and cached
+    _scrape(database, index, 3_000, 3.0)
+    assert routes()["/b"] == [0, 1_000, 2_000, 3_000]  # a new batch is read, old ones reused
+    compact(database, until_ms=2_500, force_merge_before_ms=2_500)
+    assert routes()["/b"] == [0, 1_000, 2_000, 3_000]  # compacted batches now come from chunks

@@ -9,6 +9,7 @@ Prometheus 3's delayed ``__name__`` removal is applied.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -399,6 +400,15 @@ def _finish_labels(block: InstantBlock) -> InstantBlock:
     return merge_same_labels(cleaned, check=True)
 
 
+@functools.lru_cache(maxsize=4096)
+def _parse_cached(text: str) -> Expr:
+    """Parse once per distinct text: rules and dashboards send the same queries every cycle,
+    and the AST is immutable, so sharing it is safe (parse errors are not cached)."""
+    from promql.parser import parse_expr  # the parser is only needed for text queries
+
+    return parse_expr(text)
+
+
 class Engine:
     """Evaluates PromQL against a ``Querier``."""
 
@@ -411,9 +421,7 @@ class Engine:
     def _prepare(self, query: str | Expr) -> Expr:
         if not isinstance(query, str):
             return query
-        from promql.parser import parse_expr  # the parser is only needed for text queries
-
-        return parse_expr(query)
+        return _parse_cached(query)
 
     def _evaluate(self, querier: Querier, expr: Expr, steps: IntArray) -> Block:
         evaluator = _Evaluator(

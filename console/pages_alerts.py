@@ -23,7 +23,7 @@ from alerts.listing import AlertStatus
 from alerts.matchers import format_matchers, sort_matchers
 from alerts.outbox import DEAD
 from alerts.payload import alert_fingerprint
-from alerts.routing import Route, build_route_tree, match_routes
+from alerts.routing import build_route_tree, match_routes
 from alerts.silences import active_silences, silenced_by
 from alerts.state import load_states
 from console import auth
@@ -92,10 +92,6 @@ class AlertGroupView:
 
 def _value(value: float) -> str:
     return "NaN" if math.isnan(value) else f"{value:g}"
-
-
-def _receivers(tree: Route, labels: dict[str, str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(r.receiver for r in match_routes(tree, labels) if r.receiver))
 
 
 def alert_groups() -> list[AlertGroupView]:

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from promql.errors import PromQLError
-from promql.labels import METRIC_NAME, Labels, format_labels
+from promql.labels import METRIC_NAME, Labels
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -153,9 +153,3 @@ def merge_same_labels(block: InstantBlock, *, check: bool) -> InstantBlock:
                 ts[first, mask] = block.sample_ts[other, mask]  # type: ignore[index]
     merged = InstantBlock(block.labels, values, present, block.drop_name, ts, block.rank)
     return merged.take(rows)
-
-
-def duplicate_labelset_error(labels: Labels) -> EvalError:
-    return EvalError(
-        f"vector cannot contain metrics with the same labelset: {format_labels(labels)}"
-    )

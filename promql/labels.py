@@ -38,13 +38,6 @@ def without_name(labels: Labels) -> Labels:
     return tuple(pair for pair in labels if pair[0] != METRIC_NAME)
 
 
-def with_labels(labels: Labels, **changes: str) -> Labels:
-    """A copy with labels set (an empty value removes the label)."""
-    merged = dict(labels)
-    merged.update(changes)
-    return make_labels(merged)
-
-
 def fingerprint(labels: Labels) -> int:
     """A stable signed 64-bit hash of a label set, the same in every process."""
     digest = hashlib.blake2b(digest_size=8)

@@ -96,10 +96,6 @@ def _text_column(texts: list[str]) -> np.ndarray:
     return encoded.astype(f"S{width}").view(np.uint8).reshape(len(texts), width)
 
 
-def _const(rows: int, text: bytes) -> np.ndarray:
-    return np.broadcast_to(np.frombuffer(text, dtype=np.uint8), (rows, len(text)))
-
-
 _POW10_INT = 10 ** np.arange(19, dtype=np.int64)
 
 

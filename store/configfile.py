@@ -174,13 +174,6 @@ def validate_model(document: YamlDocument, model: type[ModelT]) -> ModelT:
     return typed
 
 
-def load_model(
-    path: str | Path, model: type[ModelT], *, environ: Mapping[str, str] | None = None
-) -> ModelT:
-    """Read and type one YAML file in one step."""
-    return validate_model(read_yaml(path, environ=environ), model)
-
-
 def _problems_from_validation(document: YamlDocument, error: ValidationError) -> list[Problem]:
     problems: list[Problem] = []
     for detail in error.errors(include_url=False):

@@ -42,10 +42,6 @@ def database_url(storage: StorageConfig, environ: Mapping[str, str] | None = Non
     return url
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def open_engine(url: URL | str, *, busy_timeout_seconds: float = 30.0) -> Engine:
     """An Engine with the per-connection settings each backend needs."""
     url = make_url(url)

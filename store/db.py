@@ -100,13 +100,41 @@ def alembic_config(url: URL | str) -> AlembicConfig:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema up to ``revision`` (serve, agent and demo call this on start)."""
     config = alembic_config(engine.url)
-    with write_transaction(engine) as connection:
+    with _migration_transaction(engine) as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     config = alembic_config(engine.url)
-    with write_transaction(engine) as connection:
+    with _migration_transaction(engine) as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
+
+
+@contextmanager
+def _migration_transaction(engine: Engine) -> Iterator[Connection]:
+    """A write transaction for migrations; on SQLite with foreign keys off meanwhile.
+
+    SQLite alters a table by copying it and dropping the original, and with
+    foreign keys on, dropping ``series`` would cascade to every chunk. Keys
+    are checked before commit instead, as SQLite's documentation advises.
+    """
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        driver = connection.connection.driver_connection
+        if sqlite:
+            assert driver is not None
+            driver.execute("PRAGMA foreign_keys = OFF")  # no effect inside a transaction
+        try:
+            connection.execution_options(**{WRITE_OPTION: True})
+            with connection.begin():
+                yield connection
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                assert driver is not None
+                driver.execute("PRAGMA foreign_keys = ON")

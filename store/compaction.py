@@ -34,10 +34,33 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, text, u
 from store.chunks import decode_chunks_bulk, encode_chunk
 from store.db import write_transaction
 from store.samples import BATCHES, CHUNKS, Block, group_by_series, unpack_array
+from store.series import merge_postings
 from store.sqlutil import batched
 
 TARGET_CHUNK_SAMPLES = 120
 MAX_CHUNK_SAMPLES = 2 * TARGET_CHUNK_SAMPLES
+SETTLED_TARGET_SAMPLES = 480
+SETTLED_MAX_SAMPLES = 2 * SETTLED_TARGET_SAMPLES
+
+
+@dataclass(frozen=True)
+class MergeLevel:
+    """Chunks of level ``source`` are merged into level ``source + 1`` chunks of this size."""
+
+    source: int
+    target_samples: int
+    max_samples: int
+    settled_only: bool
+    """Merge only chunks that ended before the force time (data that no longer changes)."""
+
+
+MERGE_LEVELS = (
+    # Fresh chunks from the head, joined to Prometheus's 120 samples as they come.
+    MergeLevel(0, TARGET_CHUNK_SAMPLES, MAX_CHUNK_SAMPLES, settled_only=False),
+    # Settled data in larger chunks: a chunk row and its index entries cost
+    # about 100 bytes however many samples it holds, 0.8 B/sample at 120.
+    MergeLevel(1, SETTLED_TARGET_SAMPLES, SETTLED_MAX_SAMPLES, settled_only=True),
+)
 HEAD_SAMPLES_PER_TRANSACTION = 500_000
 SERIES_PER_MERGE_TRANSACTION = 2_000
 
@@ -48,21 +71,28 @@ class CompactionReport:
     chunks_written: int = 0
     chunks_merged: int = 0
     samples: int = 0
+    postings_merged: int = 0
 
     def add(self, other: CompactionReport) -> None:
         self.batches_compacted += other.batches_compacted
         self.chunks_written += other.chunks_written
         self.chunks_merged += other.chunks_merged
         self.samples += other.samples
+        self.postings_merged += other.postings_merged
 
 
 def compact(
     engine: Engine, until_ms: int, *, force_merge_before_ms: int | None = None
 ) -> CompactionReport:
-    """Both steps: the head up to ``until_ms``, then merging chunks."""
+    """The head up to ``until_ms``, then merging chunks, then merging postings blocks."""
     report = compact_head(engine, until_ms)
     report.add(merge_chunks(engine, until_ms, force_before_ms=force_merge_before_ms))
-    return report
+    while True:
+        with write_transaction(engine) as connection:
+            merged = merge_postings(connection)
+        report.postings_merged += merged
+        if not merged:
+            return report
 
 
 def compact_head(engine: Engine, until_ms: int) -> CompactionReport:
@@ -231,33 +261,47 @@ def _compact_head_step(connection: Connection, until_ms: int) -> CompactionRepor
 def merge_chunks(
     engine: Engine, until_ms: int, *, force_before_ms: int | None = None
 ) -> CompactionReport:
-    """Merge each series' consecutive level 0 chunks into level 1 chunks.
+    """Merge each series' consecutive chunks, level by level (``MERGE_LEVELS``).
 
-    A run shorter than ``TARGET_CHUNK_SAMPLES`` waits for more data, unless it
+    A run shorter than its level's target waits for more data, unless it
     ended before ``force_before_ms`` (a series that stopped, or an on-demand
-    compaction), so no series keeps small chunks forever.
+    compaction), so no series keeps small chunks forever. Level 1 chunks are
+    merged only once they ended before ``force_before_ms``.
     """
     report = CompactionReport()
-    after: int | None = -1
-    while after is not None:
-        with write_transaction(engine) as connection:
-            step, after = merge_step(connection, until_ms, after, force_before_ms=force_before_ms)
-        report.add(step)
+    for level in MERGE_LEVELS:
+        after: int | None = -1
+        while after is not None:
+            with write_transaction(engine) as connection:
+                step, after = merge_step(
+                    connection, until_ms, after, force_before_ms=force_before_ms, level=level
+                )
+            report.add(step)
     return report
 
 
 def merge_step(
-    connection: Connection, until_ms: int, after: int, *, force_before_ms: int | None = None
+    connection: Connection,
+    until_ms: int,
+    after: int,
+    *,
+    force_before_ms: int | None = None,
+    level: MergeLevel = MERGE_LEVELS[0],
 ) -> tuple[CompactionReport, int | None]:
-    """Merge the level 0 chunks of up to ``SERIES_PER_MERGE_TRANSACTION`` series after ``after``.
+    """Merge ``level`` chunks of up to ``SERIES_PER_MERGE_TRANSACTION`` series after ``after``.
 
     Returns what it did and the series id to continue after, None when done.
     """
+    if level.settled_only:
+        if force_before_ms is None:
+            return CompactionReport(), None
+        until_ms = min(until_ms, force_before_ms)
     series_ids = list(
         connection.execute(
             select(CHUNKS.c.series_id)
             .where(
-                text("chunks.level = 0"),  # literal, so the partial index applies
+                # A literal level, so the partial index for that level applies.
+                text(f"chunks.level = {int(level.source)}"),
                 CHUNKS.c.max_time < until_ms,
                 CHUNKS.c.series_id > after,
             )
@@ -268,7 +312,8 @@ def merge_step(
     )
     if not series_ids:
         return CompactionReport(), None
-    return _merge_series(connection, series_ids, until_ms, force_before_ms), series_ids[-1]
+    step = _merge_series(connection, series_ids, until_ms, force_before_ms, level)
+    return step, series_ids[-1]
 
 
 def _merge_series(
@@ -276,6 +321,7 @@ def _merge_series(
     series_ids: Sequence[int],
     until_ms: int,
     force_before_ms: int | None,
+    level: MergeLevel,
 ) -> CompactionReport:
     rows: list[tuple[int, int, int, int, bytes]] = []
     for chunk in batched(series_ids):
@@ -289,7 +335,9 @@ def _merge_series(
                     CHUNKS.c.max_time,
                     CHUNKS.c.data,
                 ).where(
-                    CHUNKS.c.series_id.in_(chunk), CHUNKS.c.level == 0, CHUNKS.c.max_time < until_ms
+                    CHUNKS.c.series_id.in_(chunk),
+                    CHUNKS.c.level == level.source,
+                    CHUNKS.c.max_time < until_ms,
                 )
             )
         )
@@ -298,8 +346,8 @@ def _merge_series(
     merged: list[tuple[int, np.ndarray, np.ndarray, int]] = []
     replaced: list[int] = []
     promoted: list[int] = []
-    for run in _runs(rows, force_before_ms):
-        if len(run) == 1 and run[0][2] <= MAX_CHUNK_SAMPLES:
+    for run in _runs(rows, level.target_samples, force_before_ms):
+        if len(run) == 1 and run[0][2] <= level.max_samples:
             promoted.append(run[0][0])  # nothing to join: keep its bytes, mark it done
             continue
         decoded = decode_chunks_bulk([row[4] for row in run])
@@ -308,54 +356,61 @@ def _merge_series(
             for row, (ts, vs) in zip(run, decoded, strict=True)
         ]
         ((series_id, (timestamps, values)),) = group_by_series(blocks).items()
-        merged.append((series_id, timestamps, values, 1))
+        merged.append((series_id, timestamps, values, level.source + 1))
         replaced.extend(row[0] for row in run)
         report.samples += len(timestamps)
-    report.chunks_written = _insert_chunks(connection, merged)
+    report.chunks_written = _insert_chunks(connection, merged, level.max_samples)
     for chunk in batched(replaced):
         connection.execute(delete(CHUNKS).where(CHUNKS.c.id.in_(chunk)))
     for chunk in batched(promoted):
-        connection.execute(update(CHUNKS).where(CHUNKS.c.id.in_(chunk)).values(level=1))
+        connection.execute(
+            update(CHUNKS).where(CHUNKS.c.id.in_(chunk)).values(level=level.source + 1)
+        )
     report.chunks_merged = len(replaced)
     return report
 
 
 def _runs(
-    rows: list[tuple[int, int, int, int, bytes]], force_before_ms: int | None
+    rows: list[tuple[int, int, int, int, bytes]], target: int, force_before_ms: int | None
 ) -> Iterator[list[tuple[int, int, int, int, bytes]]]:
     """Consecutive chunks of one series, grouped until they reach the target size."""
     run: list[tuple[int, int, int, int, bytes]] = []
     count = 0
     for row in rows:
         if run and run[0][1] != row[1]:
-            if _should_close(run, count, force_before_ms):
+            if _should_close(run, count, target, force_before_ms):
                 yield run
             run, count = [], 0
         run.append(row)
         count += row[2]
-        if count >= TARGET_CHUNK_SAMPLES:
+        if count >= target:
             yield run
             run, count = [], 0
-    if run and _should_close(run, count, force_before_ms):
+    if run and _should_close(run, count, target, force_before_ms):
         yield run
 
 
 def _should_close(
-    run: list[tuple[int, int, int, int, bytes]], count: int, force_before_ms: int | None
+    run: list[tuple[int, int, int, int, bytes]],
+    count: int,
+    target: int,
+    force_before_ms: int | None,
 ) -> bool:
-    if count >= TARGET_CHUNK_SAMPLES:
+    if count >= target:
         return True
     return force_before_ms is not None and max(row[3] for row in run) < force_before_ms
 
 
 def _insert_chunks(
-    connection: Connection, chunks: Iterable[tuple[int, np.ndarray, np.ndarray, int]]
+    connection: Connection,
+    chunks: Iterable[tuple[int, np.ndarray, np.ndarray, int]],
+    max_samples: int = MAX_CHUNK_SAMPLES,
 ) -> int:
-    """Insert chunks, splitting long runs evenly so none exceeds ``MAX_CHUNK_SAMPLES``.
+    """Insert chunks, splitting long runs evenly so none exceeds ``max_samples``.
 
     Returns how many chunk rows were written.
     """
-    rows = _chunk_rows(chunks)
+    rows = _chunk_rows(chunks, max_samples)
     for part in batched(rows, 200):
         connection.execute(insert(CHUNKS), list(part))
     return len(rows)
@@ -363,11 +418,12 @@ def _insert_chunks(
 
 def _chunk_rows(
     chunks: Iterable[tuple[int, np.ndarray, np.ndarray, int]],
+    max_samples: int = MAX_CHUNK_SAMPLES,
 ) -> list[dict[str, Any]]:
-    """Encoded chunk rows, long runs split evenly so none exceeds ``MAX_CHUNK_SAMPLES``."""
+    """Encoded chunk rows, long runs split evenly so none exceeds ``max_samples``."""
     rows: list[dict[str, Any]] = []
     for series_id, timestamps, values, level in chunks:
-        parts = -(-len(timestamps) // MAX_CHUNK_SAMPLES)
+        parts = -(-len(timestamps) // max_samples)
         pieces = (
             [(timestamps, values)]
             if parts <= 1

@@ -40,32 +40,52 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class LabelPair(Base):
+    """One distinct label ``name="value"``, stored once however many series carry it.
+
+    Series refer to pairs by id, and postings are keyed by pair id, so label
+    text is written once instead of once per series (Prometheus's symbol table
+    does the same in its index). Pairs are never deleted, so an id, once
+    committed, means the same pair for ever and every process may cache it.
+    """
+
+    __tablename__ = "label_pairs"
+    __table_args__ = (UniqueConstraint("name", "value"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(255))
+    value: Mapped[str] = mapped_column(Text)
+
+
 class Series(Base):
-    """One time series: its canonical label set, found by fingerprint or by postings."""
+    """One time series: its label pair ids, found by fingerprint or through postings."""
 
     __tablename__ = "series"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     fingerprint: Mapped[int] = mapped_column(BigInteger, unique=True)
-    metric_name: Mapped[str] = mapped_column(String(255))
-    """Only for `vigil db stats` (not indexed: nothing looks series up by it)."""
-    labels: Mapped[str] = mapped_column(Text)
-    """JSON list of [name, value] pairs, sorted, including __name__."""
+    pairs: Mapped[bytes] = mapped_column(LargeBinary)
+    """The ``label_pairs`` ids of its labels, in label-name order (``store.idcodec``)."""
 
 
-class SeriesLabel(Base):
-    """Postings: which series carry label=value, so matchers never scan every series."""
+class PostingsBlock(Base):
+    """Postings: series ids carrying one label pair, as a packed block of ids.
 
-    __tablename__ = "series_labels"
-    # On SQLite the postings are their own primary-key B-tree (no rowid table
-    # plus a copy of every row in the primary-key index): half the bytes.
+    A transaction that creates series adds one block per pair it touched;
+    compaction merges a pair's blocks into one. A block costs about one byte
+    per series (deltas between sorted ids), where a row per (pair, series)
+    cost tens of bytes and most of the index's size.
+    """
+
+    __tablename__ = "postings"
     __table_args__ = {"sqlite_with_rowid": False}
 
-    name: Mapped[str] = mapped_column(String(255), primary_key=True)
-    value: Mapped[str] = mapped_column(Text, primary_key=True)
-    series_id: Mapped[int] = mapped_column(
-        Id, ForeignKey("series.id", ondelete="CASCADE"), primary_key=True
+    pair_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("label_pairs.id", ondelete="CASCADE"), primary_key=True
     )
+    first_series_id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=False)
+    """The block's smallest id: each series is in one block per pair, so this is unique."""
+    series_ids: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class SampleBatch(Base):
@@ -109,6 +129,14 @@ class Chunk(Base):
             "max_time",
             sqlite_where=text("level = 0"),
             postgresql_where=text("level = 0"),
+        ),
+        # The same for merging settled level 1 chunks (``store.compaction.MERGE_LEVELS``).
+        Index(
+            "ix_chunks_level1_series_id",
+            "series_id",
+            "max_time",
+            sqlite_where=text("level = 1"),
+            postgresql_where=text("level = 1"),
         ),
     )
 

@@ -11,9 +11,8 @@ from promql.labels import Labels
 from promql.matchers import Matcher
 from promql.querier import SeriesData
 from store.headcache import HeadCache
-from store.models import SeriesLabel
 from store.samples import BATCHES, CHUNKS, read_samples, unpack_array
-from store.series import POSTINGS, SERIES, decode_labels, select_series
+from store.series import PAIRS, LabelPairs, all_series, select_series
 
 
 class StoreQuerier:
@@ -22,10 +21,11 @@ class StoreQuerier:
     def __init__(self, engine: Engine, head_cache: HeadCache | None = None) -> None:
         self._engine = engine
         self._head_cache = head_cache if head_cache is not None else HeadCache()
+        self._pairs = LabelPairs()
 
     def select(self, matchers: Sequence[Matcher], start_ms: int, end_ms: int) -> list[SeriesData]:
         with self._engine.connect() as connection:
-            series = select_series(connection, matchers)
+            series = select_series(connection, matchers, self._pairs)
             samples = read_samples(
                 connection,
                 [series_id for series_id, _ in series],
@@ -56,11 +56,13 @@ class StoreQuerier:
             if not matchers and window is None:
                 return list(
                     connection.execute(
-                        select(POSTINGS.c.name).distinct().order_by(POSTINGS.c.name)
+                        select(PAIRS.c.name).distinct().order_by(PAIRS.c.name)
                     ).scalars()
                 )
             names = {
-                name for _, labels in _series(connection, matchers, window) for name, _ in labels
+                name
+                for _, labels in _series(connection, matchers, window, self._pairs)
+                for name, _ in labels
             }
         return sorted(names)
 
@@ -77,28 +79,25 @@ class StoreQuerier:
             if not matchers and window is None:
                 return list(
                     connection.execute(
-                        select(SeriesLabel.value)
-                        .where(SeriesLabel.name == name)
-                        .distinct()
-                        .order_by(SeriesLabel.value)
+                        select(PAIRS.c.value).where(PAIRS.c.name == name).order_by(PAIRS.c.value)
                     ).scalars()
                 )
             values = {
-                dict(labels).get(name, "") for _, labels in _series(connection, matchers, window)
+                dict(labels).get(name, "")
+                for _, labels in _series(connection, matchers, window, self._pairs)
             }
         return sorted(value for value in values if value)
 
 
 def _series(
-    connection: Connection, matchers: Sequence[Matcher], window: set[int] | None
+    connection: Connection,
+    matchers: Sequence[Matcher],
+    window: set[int] | None,
+    pairs: LabelPairs,
 ) -> list[tuple[int, Labels]]:
-    if matchers:
-        found = select_series(connection, matchers)
-    else:
-        found = [
-            (series_id, decode_labels(text))
-            for series_id, text in connection.execute(select(SERIES.c.id, SERIES.c.labels))
-        ]
+    found = (
+        select_series(connection, matchers, pairs) if matchers else all_series(connection, pairs)
+    )
     return found if window is None else [item for item in found if item[0] in window]
 
 

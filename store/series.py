@@ -2,34 +2,23 @@
 
 from __future__ import annotations
 
-import json
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection, event, intersect, select
+import numpy as np
+from sqlalchemy import Connection, delete, event, func, select
 
 from promql.labels import Labels, fingerprint
 from promql.matchers import Matcher, MatchType
-from store.models import Series, SeriesLabel, table_of
+from store.idcodec import Ids, pack_ids, pack_postings, unpack_postings
+from store.labelpairs import PAIRS, LabelPairs
+from store.models import PostingsBlock, Series, table_of
 from store.sqlutil import batched, insert_ignoring_conflicts
 
 SERIES = table_of(Series)
-POSTINGS = table_of(SeriesLabel)
+POSTINGS = table_of(PostingsBlock)
 
-
-def encode_labels(labels: Labels) -> str:
-    return json.dumps(labels, separators=(",", ":"))
-
-
-def decode_labels(text: str) -> Labels:
-    return tuple((name, value) for name, value in json.loads(text))
-
-
-def decode_many_labels(texts: Sequence[str]) -> list[Labels]:
-    """``decode_labels`` of each text, with one JSON parse for all of them."""
-    if not texts:
-        return []
-    parsed = json.loads("[" + ",".join(texts) + "]")
-    return [tuple(map(tuple, pairs)) for pairs in parsed]
+__all__ = ["PAIRS", "POSTINGS", "SERIES", "LabelPairs", "SeriesIndex", "select_series"]
 
 
 class SeriesIndex:
@@ -40,8 +29,9 @@ class SeriesIndex:
     scrapes in one transaction, so one failing must not leave bad ids behind).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, pairs: LabelPairs | None = None) -> None:
         self._ids: dict[Labels, int] = {}
+        self.pairs = pairs if pairs is not None else LabelPairs()
 
     def ids_for(self, connection: Connection, label_sets: Sequence[Labels]) -> list[int]:
         """The id of each label set, creating the series that do not exist yet."""
@@ -59,27 +49,30 @@ class SeriesIndex:
         found = self._lookup(connection, list(by_fingerprint))
         new = [fp for fp in by_fingerprint if fp not in found]
         if new:
+            pair_ids = self.pairs.ids_for(
+                connection, (pair for fp in new for pair in by_fingerprint[fp])
+            )
             insert_ignoring_conflicts(
                 connection,
                 SERIES,
                 [
                     {
                         "fingerprint": fp,
-                        "metric_name": dict(by_fingerprint[fp]).get("__name__", ""),
-                        "labels": encode_labels(by_fingerprint[fp]),
+                        "pairs": pack_ids([pair_ids[pair] for pair in by_fingerprint[fp]]),
                     }
                     for fp in new
                 ],
             )
             created = self._lookup(connection, new)
-            insert_ignoring_conflicts(
+            # A series another writer created between the two lookups has its
+            # postings already; only the ones created here need them.
+            add_postings(
                 connection,
-                POSTINGS,
-                [
-                    {"name": name, "value": value, "series_id": created[fp]}
-                    for fp in new
-                    for name, value in by_fingerprint[fp]
-                ],
+                {
+                    series_id: [pair_ids[pair] for pair in by_fingerprint[fp]]
+                    for fp, series_id in created.items()
+                    if fp not in found
+                },
             )
             found.update(created)
             rolled_back = [by_fingerprint[fp] for fp in created]
@@ -102,29 +95,23 @@ class SeriesIndex:
         return found
 
 
+def add_postings(connection: Connection, pairs_by_series: dict[int, list[int]]) -> None:
+    """One postings block per label pair for series just created."""
+    by_pair: dict[int, list[int]] = defaultdict(list)
+    for series_id, pair_ids in pairs_by_series.items():
+        for pair_id in pair_ids:
+            by_pair[pair_id].append(series_id)
+    rows = []
+    for pair_id, series_ids in by_pair.items():
+        first, packed = pack_postings(series_ids)
+        rows.append({"pair_id": pair_id, "first_series_id": first, "series_ids": packed})
+    for chunk in batched(rows):
+        connection.execute(POSTINGS.insert(), list(chunk))
+
+
 def _selects_by_postings(matcher: Matcher) -> bool:
     """Whether a matcher can narrow the search through postings (it needs a value)."""
     return matcher.type in (MatchType.EQUAL, MatchType.REGEX) and not matcher.matches("")
-
-
-def _posting_ids(connection: Connection, matcher: Matcher) -> set[int]:
-    if matcher.type is MatchType.EQUAL:
-        values = [matcher.value]
-    else:
-        all_values = connection.execute(
-            select(POSTINGS.c.value).where(POSTINGS.c.name == matcher.name).distinct()
-        ).scalars()
-        values = [value for value in all_values if matcher.matches(value)]
-    ids: set[int] = set()
-    for chunk in batched(values):
-        ids.update(
-            connection.execute(
-                select(POSTINGS.c.series_id).where(
-                    POSTINGS.c.name == matcher.name, POSTINGS.c.value.in_(chunk)
-                )
-            ).scalars()
-        )
-    return ids
 
 
 def matches_all(labels: Labels, matchers: Iterable[Matcher]) -> bool:
@@ -132,75 +119,130 @@ def matches_all(labels: Labels, matchers: Iterable[Matcher]) -> bool:
     return all(matcher.matches(present.get(matcher.name, "")) for matcher in matchers)
 
 
-_MAX_VALUES_IN_SQL = 500
+def posting_ids(connection: Connection, pair_ids: Sequence[int]) -> Ids:
+    """The sorted ids of the series carrying any of the pairs."""
+    blocks: list[Ids] = []
+    for chunk in batched(pair_ids):
+        rows = connection.execute(
+            select(POSTINGS.c.first_series_id, POSTINGS.c.series_ids).where(
+                POSTINGS.c.pair_id.in_(chunk)
+            )
+        )
+        blocks.extend(unpack_postings(first, packed) for first, packed in rows)
+    if not blocks:
+        return np.empty(0, dtype=np.int64)
+    ids = np.concatenate(blocks)
+    return ids if len(blocks) == 1 else np.unique(ids)
 
 
-def _posting_values(connection: Connection, matcher: Matcher) -> list[str]:
-    if matcher.type is MatchType.EQUAL:
-        return [matcher.value]
-    all_values = connection.execute(
-        select(POSTINGS.c.value).where(POSTINGS.c.name == matcher.name).distinct()
-    ).scalars()
-    return [value for value in all_values if matcher.matches(value)]
+# Above this many candidates, one range scan of the series table beats IN lists.
+_RANGE_SCAN_FROM = 5_000
 
 
-def select_series(connection: Connection, matchers: Sequence[Matcher]) -> list[tuple[int, Labels]]:
+def _series_rows(connection: Connection, ids: Ids) -> list[tuple[int, bytes]]:
+    query = select(SERIES.c.id, SERIES.c.pairs)
+    if len(ids) >= _RANGE_SCAN_FROM:
+        rows = connection.execute(query.where(SERIES.c.id.between(int(ids[0]), int(ids[-1])))).all()
+        wanted = set(ids.tolist())
+        return [(series_id, packed) for series_id, packed in rows if series_id in wanted]
+    found: list[tuple[int, bytes]] = []
+    for chunk in batched(ids.tolist()):
+        found.extend(
+            (series_id, packed)
+            for series_id, packed in connection.execute(query.where(SERIES.c.id.in_(chunk)))
+        )
+    return found
+
+
+def candidate_ids(
+    connection: Connection, matchers: Sequence[Matcher], pairs: LabelPairs
+) -> Ids | None:
+    """Series ids the postings allow, intersected over the matchers; None: no narrowing."""
+    candidates: Ids | None = None
+    for matcher in sorted(matchers, key=lambda m: m.type is not MatchType.EQUAL):
+        pair_ids = pairs.ids_matching(connection, matcher)
+        ids = posting_ids(connection, pair_ids) if pair_ids else np.empty(0, dtype=np.int64)
+        candidates = (
+            ids if candidates is None else np.intersect1d(candidates, ids, assume_unique=True)
+        )
+        if not candidates.size:
+            break
+    return candidates
+
+
+def select_series(
+    connection: Connection, matchers: Sequence[Matcher], pairs: LabelPairs | None = None
+) -> list[tuple[int, Labels]]:
     """Series whose labels satisfy every matcher.
 
-    Matchers that need a value pick candidates through postings, intersected
-    in SQL and joined to the series in one query; all matchers are then
-    checked against the full label sets, which is what gives ``!=``, ``!~``
-    and empty-value matchers their Prometheus meaning.
+    Matchers that need a value pick candidates through postings (sorted id
+    arrays intersected with NumPy); all other matchers are then checked
+    against the full label sets, which is what gives ``!=``, ``!~`` and
+    empty-value matchers their Prometheus meaning.
     """
+    pairs = pairs if pairs is not None else LabelPairs()
     narrowing = [matcher for matcher in matchers if _selects_by_postings(matcher)]
-    query = select(SERIES.c.id, SERIES.c.labels)
-    rows: list[tuple[int, str]]
-    if narrowing:
-        value_lists = [(matcher, _posting_values(connection, matcher)) for matcher in narrowing]
-        if any(not values for _, values in value_lists):
-            return []
-        if all(len(values) <= _MAX_VALUES_IN_SQL for _, values in value_lists):
-            postings = [
-                select(POSTINGS.c.series_id).where(
-                    POSTINGS.c.name == matcher.name, POSTINGS.c.value.in_(values)
-                )
-                for matcher, values in value_lists
-            ]
-            ids = postings[0] if len(postings) == 1 else intersect(*postings)
-            rows = [
-                (series_id, text)
-                for series_id, text in connection.execute(query.where(SERIES.c.id.in_(ids)))
-            ]
-        else:
-            rows = _rows_by_python_postings(connection, narrowing)
+    candidates = candidate_ids(connection, narrowing, pairs) if narrowing else None
+    if candidates is None:
+        rows = [
+            (series_id, packed)
+            for series_id, packed in connection.execute(select(SERIES.c.id, SERIES.c.pairs))
+        ]
+    elif not candidates.size:
+        return []
     else:
-        rows = [(series_id, text) for series_id, text in connection.execute(query)]
+        rows = _series_rows(connection, candidates)
+    decoded = zip(
+        (row[0] for row in rows), pairs.decode(connection, [row[1] for row in rows]), strict=True
+    )
     # Postings already guarantee the narrowing matchers; check only the others.
     rest = [matcher for matcher in matchers if matcher not in narrowing]
-    texts = [text for _, text in rows]
-    decoded = zip((series_id for series_id, _ in rows), decode_many_labels(texts), strict=True)
     if not rest:
         return list(decoded)
     return [(series_id, labels) for series_id, labels in decoded if matches_all(labels, rest)]
 
 
-def _rows_by_python_postings(
-    connection: Connection, narrowing: Sequence[Matcher]
-) -> list[tuple[int, str]]:
-    """Postings intersected in Python: for matchers with very many values (long IN lists)."""
-    candidates: set[int] | None = None
-    for matcher in sorted(narrowing, key=lambda m: m.type is not MatchType.EQUAL):
-        ids = _posting_ids(connection, matcher)
-        candidates = ids if candidates is None else candidates & ids
-        if not candidates:
-            return []
-    assert candidates is not None
-    rows: list[tuple[int, str]] = []
-    for chunk in batched(sorted(candidates)):
-        rows.extend(
-            (series_id, text)
-            for series_id, text in connection.execute(
-                select(SERIES.c.id, SERIES.c.labels).where(SERIES.c.id.in_(chunk))
+def all_series(connection: Connection, pairs: LabelPairs | None = None) -> list[tuple[int, Labels]]:
+    """Every series with its labels."""
+    return select_series(connection, (), pairs)
+
+
+def merge_postings(connection: Connection, *, min_blocks: int = 4, max_pairs: int = 2_000) -> int:
+    """Merge the blocks of pairs that have ``min_blocks`` or more into one block each.
+
+    Every transaction that creates series adds a block per pair, so a pair
+    on a busy label collects many small ones; merged, a select reads one row
+    per pair. Only the blocks read here are replaced, so a block another
+    writer adds meanwhile stays as it is. Returns the pairs merged.
+    """
+    pair_ids = list(
+        connection.execute(
+            select(POSTINGS.c.pair_id)
+            .group_by(POSTINGS.c.pair_id)
+            .having(func.count() >= min_blocks)
+            .limit(max_pairs)
+        ).scalars()
+    )
+    for chunk in batched(pair_ids):
+        blocks: dict[int, list[tuple[int, bytes]]] = defaultdict(list)
+        for pair_id, first, packed in connection.execute(
+            select(POSTINGS.c.pair_id, POSTINGS.c.first_series_id, POSTINGS.c.series_ids).where(
+                POSTINGS.c.pair_id.in_(chunk)
             )
-        )
-    return rows
+        ):
+            blocks[pair_id].append((first, packed))
+        for pair_id, parts in blocks.items():
+            connection.execute(
+                delete(POSTINGS).where(
+                    POSTINGS.c.pair_id == pair_id,
+                    POSTINGS.c.first_series_id.in_([first for first, _ in parts]),
+                )
+            )
+            first, packed = pack_postings(
+                np.concatenate([unpack_postings(first, data) for first, data in parts])
+            )
+            connection.execute(
+                POSTINGS.insert(),
+                {"pair_id": pair_id, "first_series_id": first, "series_ids": packed},
+            )
+    return len(pair_ids)

@@ -8,8 +8,10 @@ from typing import Any
 
 from sqlalchemy import Engine, Select, func, select, text
 
+from promql.labels import METRIC_NAME
+from store.idcodec import unpack_ids
 from store.samples import BATCHES, CHUNKS
-from store.series import POSTINGS, SERIES
+from store.series import PAIRS, POSTINGS, SERIES
 
 
 @dataclass(frozen=True)
@@ -52,29 +54,34 @@ def store_stats(engine: Engine, *, top: int = 10) -> StoreStats:
                 func.max(CHUNKS.c.max_time),
             )
         ).one()
-        by_metric = connection.execute(
-            select(SERIES.c.metric_name, func.count().label("n"))
-            .group_by(SERIES.c.metric_name)
-            .order_by(func.count().desc(), SERIES.c.metric_name)
-            .limit(top)
-        ).all()
+        names = dict(
+            connection.execute(select(PAIRS.c.id, PAIRS.c.name + "=" + PAIRS.c.value)).all()
+        )
+        series_per_pair: dict[int, int] = {}
+        for pair_id, packed in connection.execute(
+            select(POSTINGS.c.pair_id, POSTINGS.c.series_ids)
+        ):
+            series_per_pair[pair_id] = series_per_pair.get(pair_id, 0) + len(unpack_ids(packed))
+        ranked = sorted(
+            ((names[pair_id], count) for pair_id, count in series_per_pair.items()),
+            key=lambda item: (-item[1], item[0]),
+        )
+        metric_prefix = METRIC_NAME + "="
+        by_metric = [
+            (pair[len(metric_prefix) :], n) for pair, n in ranked if pair.startswith(metric_prefix)
+        ][:top]
         by_label = connection.execute(
-            select(POSTINGS.c.name, func.count(func.distinct(POSTINGS.c.value)))
-            .group_by(POSTINGS.c.name)
-            .order_by(func.count(func.distinct(POSTINGS.c.value)).desc(), POSTINGS.c.name)
+            select(PAIRS.c.name, func.count())
+            .group_by(PAIRS.c.name)
+            .order_by(func.count().desc(), PAIRS.c.name)
             .limit(top)
         ).all()
-        by_pair = connection.execute(
-            select(POSTINGS.c.name, POSTINGS.c.value, func.count())
-            .group_by(POSTINGS.c.name, POSTINGS.c.value)
-            .order_by(func.count().desc(), POSTINGS.c.name, POSTINGS.c.value)
-            .limit(top)
-        ).all()
+        by_pair = ranked[:top]
         times = [t for t in (head[1], chunks[2]) if t is not None]
         ends = [t for t in (head[2], chunks[3]) if t is not None]
         return StoreStats(
             series=scalar(select(func.count()).select_from(SERIES)),
-            label_pairs=scalar(select(func.count()).select_from(POSTINGS)),
+            label_pairs=scalar(select(func.count()).select_from(PAIRS)),
             head_samples=int(head[0]),
             chunk_samples=int(chunks[1]),
             chunks=int(chunks[0]),
@@ -83,7 +90,7 @@ def store_stats(engine: Engine, *, top: int = 10) -> StoreStats:
             bytes_on_disk=database_bytes(engine),
             series_by_metric=[(str(name), int(n)) for name, n in by_metric],
             values_by_label=[(str(name), int(n)) for name, n in by_label],
-            series_by_pair=[(f"{name}={value}", int(n)) for name, value, n in by_pair],
+            series_by_pair=by_pair,
         )
 
 

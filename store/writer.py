@@ -40,6 +40,7 @@ from sqlalchemy import Connection, Engine
 
 from promql.labels import fingerprint
 from store.compaction import (
+    MERGE_LEVELS,
     CompactionReport,
     PreparedStep,
     StaleStep,
@@ -49,6 +50,7 @@ from store.compaction import (
     prepare_due_step,
 )
 from store.db import write_transaction
+from store.series import merge_postings
 
 log = logging.getLogger("vigil.writer")
 
@@ -84,6 +86,7 @@ class Compactor:
     report: CompactionReport = field(default_factory=CompactionReport)
     _next_merge: float = 0.0
     _merge_after: int | None = None
+    _merge_level: int = 0
 
     def __post_init__(self) -> None:
         self._next_merge = self.clock() + self.merge_interval_seconds
@@ -108,8 +111,9 @@ class Compactor:
         if step.batches_compacted:
             return True
         if self._merge_after is None and self.clock() >= self._next_merge:
-            self._merge_after = -1
+            self._merge_after, self._merge_level = -1, 0
             self._next_merge = self.clock() + self.merge_interval_seconds
+            self.report.postings_merged += merge_postings(connection)
         if self._merge_after is None:
             return False
         merged, self._merge_after = merge_step(
@@ -117,8 +121,11 @@ class Compactor:
             until_ms,
             self._merge_after,
             force_before_ms=now_ms - int(self.force_merge_after_seconds * 1000),
+            level=MERGE_LEVELS[self._merge_level],
         )
         self.report.add(merged)
+        if self._merge_after is None and self._merge_level + 1 < len(MERGE_LEVELS):
+            self._merge_after, self._merge_level = -1, self._merge_level + 1
         return self._merge_after is not None
 
     def run(self, engine: Engine, budget_seconds: float = 60.0) -> None:

@@ -8,7 +8,13 @@ from sqlalchemy import Engine, func, select
 from promql.labels import make_labels
 from promql.matchers import Matcher, MatchType
 from promql.staleness import STALE_NAN
-from store.compaction import TARGET_CHUNK_SAMPLES, compact, compact_head, merge_chunks
+from store.compaction import (
+    SETTLED_TARGET_SAMPLES,
+    TARGET_CHUNK_SAMPLES,
+    compact,
+    compact_head,
+    merge_chunks,
+)
 from store.db import write_transaction
 from store.querier import StoreQuerier
 from store.samples import BATCHES, CHUNKS, append_samples
@@ -85,7 +91,9 @@ def test_compaction_keeps_every_sample_and_makes_full_chunks(database: Engine) -
     merge_chunks(database, until_ms=end)
     assert _count(database, 0) == 3  # ten samples each: too small, they wait for more
     compact(database, until_ms=end, force_merge_before_ms=end)
-    assert (_count(database, 0), _count(database, 1)) == (0, 9)
+    # Forced, everything is settled: each series' 125 + 125 + 10 samples become
+    # one level 2 chunk (up to SETTLED_MAX_SAMPLES).
+    assert (_count(database, 0), _count(database, 1), _count(database, 2)) == (0, 0, 3)
     assert _read(database) == after_more
     stale = before["/a"][1][50]
     assert stale == int(np.array([STALE_NAN]).view(np.uint64)[0])
@@ -107,7 +115,7 @@ def test_size_retention_drops_the_oldest_samples_first(database: Engine) -> None
     index = SeriesIndex()
     for i in range(400):
         _scrape(database, index, 1_000 * i, float(i))
-    compact(database, until_ms=400_000, force_merge_before_ms=400_000)
+    compact(database, until_ms=400_000)  # not settled: level 1 chunks of 200 samples
     total = sample_bytes(database)
     bound = total * 6 // 10  # the older of each series' two 200-sample chunks must go
     cutoff = enforce_size(database, bound)
@@ -135,3 +143,28 @@ def test_a_querier_with_a_head_cache_sees_new_batches_and_compaction(database: E
     assert routes()["/b"] == [0, 1_000, 2_000, 3_000]  # a new batch is read, old ones reused
     compact(database, until_ms=2_500, force_merge_before_ms=2_500)
     assert routes()["/b"] == [0, 1_000, 2_000, 3_000]  # compacted batches now come from chunks
+
+
+def test_settled_chunks_merge_into_larger_ones_and_fresh_ones_wait(database: Engine) -> None:
+    index = SeriesIndex()
+    scrapes = SETTLED_TARGET_SAMPLES + 2 * TARGET_CHUNK_SAMPLES
+    for i in range(scrapes):
+        _scrape(database, index, 1_000 * i, float(i % 17))
+    before = _read(database)
+    end = 1_000 * scrapes
+    compact_head(database, until_ms=end)
+    merge_chunks(database, until_ms=end)
+    level1 = _count(database, 1)
+    assert (level1, _count(database, 2)) == (9, 0)  # not settled: nothing merges on
+    settled_before = 1_000 * (SETTLED_TARGET_SAMPLES + 10)
+    merge_chunks(database, until_ms=end, force_before_ms=settled_before)
+    assert _read(database) == before
+    with database.connect() as connection:
+        settled = connection.execute(
+            select(CHUNKS.c.sample_count, CHUNKS.c.max_time).where(CHUNKS.c.level == 2)
+        ).all()
+        fresh = connection.execute(select(CHUNKS.c.min_time).where(CHUNKS.c.level == 1)).all()
+    assert len(settled) == 3
+    assert all(count >= SETTLED_TARGET_SAMPLES for count, _ in settled)
+    assert all(max_time < settled_before for _, max_time in settled)
+    assert fresh and all(min_time > max(t for _, t in settled) for (min_time,) in fresh)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import struct
 
 import numpy as np
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from promql.labels import Labels, make_labels
 from promql.matchers import Matcher, MatchType
 from store.db import write_transaction
 from store.querier import StoreQuerier
 from store.samples import Sample, append_samples
-from store.series import SeriesIndex
+from store.series import PAIRS, POSTINGS, SeriesIndex, merge_postings, select_series
 
 STALE_BITS = 0x7FF0000000000002
 
@@ -111,3 +111,46 @@ def test_it_lists_label_names_and_values(database: Engine) -> None:
     assert querier.label_names() == ["__name__", "instance", "job"]
     assert querier.label_values("job") == ["api", "db"]
     assert querier.label_values("instance", [Matcher("job", MatchType.EQUAL, "db")]) == ["b:1"]
+
+
+def test_it_stores_each_label_pair_once_and_merges_postings_blocks(database: Engine) -> None:
+    index = SeriesIndex()
+    for target in range(6):  # six transactions: six postings blocks for job=api
+        with write_transaction(database) as connection:
+            index.ids_for(
+                connection,
+                [
+                    _labels(__name__="up", job="api", instance=f"host{target}:{port}")
+                    for port in (1, 2)
+                ],
+            )
+    with database.connect() as connection:
+        pairs = connection.execute(select(func.count()).select_from(PAIRS)).scalar_one()
+        blocks = connection.execute(
+            select(func.count()).select_from(POSTINGS).join(PAIRS).where(PAIRS.c.value == "api")
+        ).scalar_one()
+    assert pairs == 2 + 12  # __name__=up, job=api, and one instance pair per series
+    assert blocks == 6
+    with write_transaction(database) as connection:
+        assert merge_postings(connection, min_blocks=4) == 2  # __name__=up and job=api
+    querier = StoreQuerier(database)
+    with database.connect() as connection:
+        found = select_series(connection, [Matcher("job", MatchType.EQUAL, "api")])
+        assert len(found) == 12
+        blocks = connection.execute(select(func.count()).select_from(POSTINGS)).scalar_one()
+    assert blocks == 2 + 12
+    assert querier.label_values("instance")[:2] == ["host0:1", "host0:2"]
+
+
+def test_a_rolled_back_series_leaves_no_cached_pair_or_id(database: Engine) -> None:
+    index = SeriesIndex()
+    labels = _labels(__name__="up", job="ghost")
+    with write_transaction(database) as connection:
+        index.ids_for(connection, [labels])
+        connection.rollback()
+    with write_transaction(database) as connection:
+        (other,) = index.ids_for(connection, [_labels(__name__="other", job="real")])
+        (again,) = index.ids_for(connection, [labels])
+    with database.connect() as connection:
+        found = dict(select_series(connection, [Matcher("job", MatchType.REGEX, "ghost|real")]))
+    assert found == {again: labels, other: _labels(__name__="other", job="real")}

@@ -5,6 +5,7 @@ Benchmarks, in the order ``python -m bench`` (``make bench``) runs them:
 * ``chunk_codec``: bytes per sample and speed of the chunk encoding;
 * ``ingest``: one ``vigil agent`` against Prometheus scraping a synthetic fleet;
 * ``query``: the same history in Vigil and Prometheus, the same queries;
+* ``import_size``: bytes per sample of one OpenMetrics file imported into both;
 * ``alerting``: 1,000 rules over the demo fleet, and firing-to-webhook delay.
 
 Options after the name go to that benchmark (``python -m bench ingest --help``);
@@ -24,6 +25,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "chunk_codec": ("bench.chunk_codec", "main"),
     "ingest": ("bench.ingest", "main"),
     "query": ("bench.query", "run"),
+    "import_size": ("bench.import_size", "run"),
     "alerting": ("bench.alerting", "run"),
 }
 """Name → (module, entry point taking the argument list)."""

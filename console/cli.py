@@ -93,7 +93,7 @@ def cmd_db_upgrade(arguments: argparse.Namespace) -> int:
 def cmd_db_compact(arguments: argparse.Namespace) -> int:
     """Compact everything now: the head into chunks, and small chunks into full ones."""
     from store.compaction import compact
-    from store.db import database_url, open_engine, upgrade
+    from store.db import database_url, open_engine, upgrade, vacuum
     from store.status import store_stats
 
     storage = _load(arguments).config.storage
@@ -101,8 +101,7 @@ def cmd_db_compact(arguments: argparse.Namespace) -> int:
     upgrade(engine)
     report = compact(engine, until_ms=2**62, force_merge_before_ms=2**62)
     if arguments.vacuum:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql("VACUUM")
+        vacuum(engine)
     stats = store_stats(engine)
     per_sample = stats.bytes_on_disk / stats.samples if stats.samples else 0.0
     print(

@@ -138,3 +138,19 @@ def _migration_transaction(engine: Engine) -> Iterator[Connection]:
             if sqlite:
                 assert driver is not None
                 driver.execute("PRAGMA foreign_keys = ON")
+
+
+def vacuum(engine: Engine) -> None:
+    """Give the space of deleted rows back to the filesystem (VACUUM), outside any transaction.
+
+    pysqlite refuses VACUUM inside the transaction SQLAlchemy opens, so on
+    SQLite it goes to the driver connection directly.
+    """
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            driver = connection.connection.driver_connection
+            assert driver is not None
+            driver.execute("VACUUM")
+            return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM")

@@ -12,20 +12,27 @@ from promql.matchers import Matcher
 from promql.querier import SeriesData
 from store.headcache import HeadCache
 from store.samples import BATCHES, CHUNKS, read_samples, unpack_array
+from store.selectcache import SelectCache
 from store.series import PAIRS, LabelPairs, all_series, select_series
 
 
 class StoreQuerier:
     """Reads series and samples for PromQL evaluation, in one read transaction per call."""
 
-    def __init__(self, engine: Engine, head_cache: HeadCache | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        head_cache: HeadCache | None = None,
+        select_cache: SelectCache | None = None,
+    ) -> None:
         self._engine = engine
         self._head_cache = head_cache if head_cache is not None else HeadCache()
+        self._select_cache = select_cache if select_cache is not None else SelectCache()
         self._pairs = LabelPairs()
 
     def select(self, matchers: Sequence[Matcher], start_ms: int, end_ms: int) -> list[SeriesData]:
         with self._engine.connect() as connection:
-            series = select_series(connection, matchers, self._pairs)
+            series = self._select_cache.select(connection, matchers, self._pairs)
             samples = read_samples(
                 connection,
                 [series_id for series_id, _ in series],

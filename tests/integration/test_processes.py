@@ -80,7 +80,7 @@ def test_agent_and_console_share_the_store_and_stop_cleanly(
 
     before = stored_stats(path)
     compacted = subprocess.run(
-        [sys.executable, "-m", "console.cli", "--config", str(path), "db", "compact"],
+        [sys.executable, "-m", "console.cli", "--config", str(path), "db", "compact", "--vacuum"],
         capture_output=True,
         text=True,
         check=False,

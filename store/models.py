@@ -328,9 +328,7 @@ class TargetMetadata(Base):
     __table_args__ = (UniqueConstraint("target_id", "metric"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    target_id: Mapped[int] = mapped_column(
-        Id, ForeignKey("scrape_targets.id", ondelete="CASCADE")
-    )
+    target_id: Mapped[int] = mapped_column(Id, ForeignKey("scrape_targets.id", ondelete="CASCADE"))
     metric: Mapped[str] = mapped_column(String(255))
     type: Mapped[str] = mapped_column(String(32))
     help: Mapped[str] = mapped_column(Text)

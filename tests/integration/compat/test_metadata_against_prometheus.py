@@ -18,6 +18,7 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -106,9 +107,9 @@ def _scrape_configs(address: str) -> list[dict[str, Any]]:
     ]
 
 
-def _families(base: str) -> int:
+def _has_both_targets(base: str) -> bool:
     response = requests.get(f"{base}/api/v1/targets/metadata", timeout=5).json()
-    return len({(json.dumps(item["target"], sort_keys=True)) for item in response["data"]})
+    return _count(response["data"]) == 2
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +146,7 @@ def servers(
     try:
         wait_for(lambda: requests.get(f"{vigil}/-/ready", timeout=1).ok, 60, "vigil serve ready")
         for base in (prometheus.url, vigil):
-            wait_for(lambda base=base: _families(base) == 2, 60, f"metadata of both at {base}")
+            wait_for(partial(_has_both_targets, base), 60, f"metadata of both targets at {base}")
         yield Servers(prometheus.url, vigil)
     finally:
         outputs = [stop(process)[1] for process in (console, agent)]

@@ -28,7 +28,6 @@ from sqlalchemy import Connection
 
 from alerts.config import AlertingConfig
 from alerts.listing import ACTIVE, SUPPRESSED, AlertStatus, list_alerts
-from alerts.manager import generator_urls
 from alerts.matchers import MatcherError, parse_matcher
 from alerts.routing import (
     Route,
@@ -38,6 +37,7 @@ from alerts.routing import (
     route_group_key,
     time_muted,
 )
+from alerts.rule_definitions import generator_urls
 from alerts.timeintervals import intervals_containing
 from console.api.rules import rule_groups
 from console.auth import Role, requires

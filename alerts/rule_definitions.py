@@ -17,10 +17,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, select
 
 from alerts.alerting import AlertingRule
 from alerts.payload import generator_url
+from alerts.rule_status import replace_single
 from store.models import RuleStatus
 
 if TYPE_CHECKING:
@@ -96,15 +97,8 @@ def generator_urls(groups: Iterable[GroupDefinition], external_url: str) -> dict
 
 def save_definitions(connection: Connection, groups: Sequence[GroupDefinition]) -> None:
     """Replace the recorded groups (inside the caller's write transaction)."""
-    connection.execute(delete(RuleStatus).where(RuleStatus.kind == DEFINITIONS))
-    connection.execute(
-        insert(RuleStatus).values(
-            kind=DEFINITIONS,
-            group_key="",
-            rule_key="",
-            definition=json.dumps([asdict(group) for group in groups]),
-        )
-    )
+    definition = json.dumps([asdict(group) for group in groups])
+    replace_single(connection, DEFINITIONS, definition=definition)
 
 
 def load_definitions(engine: Engine) -> list[GroupDefinition]:

@@ -329,10 +329,11 @@ class TargetMetadata(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     target_id: Mapped[int] = mapped_column(Id, ForeignKey("scrape_targets.id", ondelete="CASCADE"))
-    metric: Mapped[str] = mapped_column(String(255))
+    metric: Mapped[str] = mapped_column(Text)
+    """Text, not String(255): a long family name must not fail the scrape's write."""
     type: Mapped[str] = mapped_column(String(32))
     help: Mapped[str] = mapped_column(Text)
-    unit: Mapped[str] = mapped_column(String(255))
+    unit: Mapped[str] = mapped_column(Text)
 
 
 def table_of(model: type[Base]) -> Table:

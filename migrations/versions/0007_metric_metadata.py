@@ -21,10 +21,10 @@ def upgrade() -> None:
     op.create_table('metric_metadata',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('target_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('metric', sa.String(length=255), nullable=False),
+    sa.Column('metric', sa.Text(), nullable=False),
     sa.Column('type', sa.String(length=32), nullable=False),
     sa.Column('help', sa.Text(), nullable=False),
-    sa.Column('unit', sa.String(length=255), nullable=False),
+    sa.Column('unit', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['target_id'], ['scrape_targets.id'], name=op.f('fk_metric_metadata_target_id_scrape_targets'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_metric_metadata')),
     sa.UniqueConstraint('target_id', 'metric', name=op.f('uq_metric_metadata_target_id_metric'))

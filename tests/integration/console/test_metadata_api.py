@@ -7,7 +7,7 @@ from sqlalchemy import Engine
 
 from collectors.exposition import MetricMetadata
 from store.db import write_transaction
-from store.metadata import MetadataChanges, write_metadata_changes
+from store.metadata import MetadataChanges, list_target_metadata, write_metadata_changes
 from store.targets import TargetInfo, sync_targets
 
 API = (("instance", "api:9100"), ("job", "api"))
@@ -113,3 +113,17 @@ def test_bad_parameters_are_prometheus_errors(client: FlaskClient) -> None:
     response = client.get("/api/v1/targets/metadata", query_string={"match_target": "{job="})
     assert response.status_code == 400
     assert response.get_json()["error"].startswith('invalid parameter "match_target": 1:')
+
+
+def test_a_very_long_family_name_is_stored(database: Engine) -> None:
+    """A name past 255 characters must not fail the write that carries the scrape's samples."""
+    store_two_targets(database)
+    long_name = "x" * 400 + "_total"
+    with write_transaction(database) as connection:
+        write_metadata_changes(
+            connection,
+            job="api",
+            url="http://api:9100/metrics",
+            changes=MetadataChanges(upserts={long_name: REQUESTS}),
+        )
+    assert [entry.metric for entry in list_target_metadata(database, long_name)] == [long_name]

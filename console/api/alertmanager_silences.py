@@ -104,6 +104,13 @@ def silences() -> Response:
     return jsonify([api_silence(s, now) for s in found])
 
 
+def _empty(status: int) -> Response:
+    """A response without a body, and so (as go-swagger's) without a Content-Type."""
+    response = Response(status=status)
+    del response.headers["Content-Type"]
+    return response
+
+
 def _check_uuid(silence_id: str) -> None:
     """The path parameter is a ``strfmt.UUID``: go-swagger refuses anything else (422)."""
     if _UUID.fullmatch(silence_id) is None:
@@ -199,7 +206,7 @@ def get_one_silence(silence_id: str) -> Response:
     with context.database.connect() as connection:
         silence = get_silence(connection, silence_id)
     if silence is None:
-        return Response(status=404)
+        return _empty(404)
     return jsonify(api_silence(silence, context.clock()))
 
 
@@ -212,5 +219,5 @@ def delete_silence(silence_id: str) -> Response:
         with write_transaction(context.database) as connection:
             expire_silence(connection, silence_id, context.clock())
     except SilenceNotFound:
-        return Response(status=404)
-    return Response(status=200)
+        return _empty(404)
+    return _empty(200)

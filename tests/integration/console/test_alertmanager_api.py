@@ -430,6 +430,7 @@ def test_unknown_silences_are_404(client: FlaskClient) -> None:
     unknown = "4a8ad4e5-0b2b-4c4f-9a44-3c6ae1d7d2b9"
     response = client.get(f"/api/v2/silence/{unknown}")
     assert response.status_code == 404 and response.data == b""
+    assert "Content-Type" not in response.headers
     assert client.delete(f"/api/v2/silence/{unknown}").status_code == 404
     update = client.post("/api/v2/silences", json=silence_body(id=unknown))
     assert (update.status_code, update.json) == (404, "silence not found")

@@ -25,7 +25,8 @@ from alerts.alerting import (
     alerts_series,
     evaluate_alert_rule,
 )
-from alerts.payload import generator_url
+from alerts.rule_definitions import describe_groups, save_definitions
+from alerts.rule_definitions import generator_urls as definition_urls
 from alerts.rule_status import prune_statuses
 from alerts.rulefile import ExprValidator, RuleFile, load_rule_files
 from alerts.state import load_states, prune_rules, save_states
@@ -140,12 +141,7 @@ def load_groups(
 
 def generator_urls(groups: Iterable[RuleGroup], external_url: str) -> dict[str, str]:
     """Rule key -> link to its expression, for the dispatcher's ``generatorURL``."""
-    return {
-        rule.key: generator_url(external_url, rule.expr)
-        for group in groups
-        for rule in group.rules
-        if isinstance(rule, AlertingRule)
-    }
+    return definition_urls(describe_groups(groups), external_url)
 
 
 def record(rule: RecordingRule, samples: Sequence[Sample], limit: int = 0) -> list[Sample]:
@@ -241,9 +237,12 @@ def evaluate_group(
 def retire_removed_rules(engine: Engine, groups: Iterable[RuleGroup], now: float) -> None:
     """After a reload: resolve alerts of rules that no longer exist (see ``prune_rules``).
 
-    The evaluation status of removed groups and rules goes too.
+    The evaluation status of removed groups and rules goes too, and the
+    loaded groups are recorded for the console (``alerts.rule_definitions``).
     """
+    groups = list(groups)
     keys = {rule.key for group in groups for rule in group.rules}
     with write_transaction(engine) as connection:
         prune_rules(connection, keys, now)
         prune_statuses(connection, {group.key for group in groups}, keys)
+        save_definitions(connection, describe_groups(groups))

@@ -115,19 +115,21 @@ def prune_statuses(connection: Connection, groups: Collection[str], rules: Colle
         connection.execute(delete(RuleStatus).where(RuleStatus.id.in_(gone)))
 
 
+def replace_single(connection: Connection, kind: str, **values: object) -> None:
+    """Replace the one row of ``kind`` (a reload, a reload request, the rule definitions)."""
+    connection.execute(delete(RuleStatus).where(RuleStatus.kind == kind))
+    connection.execute(insert(RuleStatus).values(kind=kind, group_key="", rule_key="", **values))
+
+
 def _put_single(engine: Engine, kind: str, health: str, error: str, at: float) -> None:
     with write_transaction(engine) as connection:
-        connection.execute(delete(RuleStatus).where(RuleStatus.kind == kind))
-        connection.execute(
-            insert(RuleStatus).values(
-                kind=kind,
-                group_key="",
-                rule_key="",
-                health=health,
-                last_error=error,
-                evaluation_seconds=0.0,
-                last_evaluation=at,
-            )
+        replace_single(
+            connection,
+            kind,
+            health=health,
+            last_error=error,
+            evaluation_seconds=0.0,
+            last_evaluation=at,
         )
 
 

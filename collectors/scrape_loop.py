@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy import Connection, Engine
 
+from collectors.metadata_changes import MetadataTracker
 from collectors.scrape import (
     Fetcher,
     RequestsFetcher,
@@ -31,6 +32,7 @@ from collectors.scrape import (
 from collectors.staleness import ScrapeLoopState
 from collectors.targets import Target
 from store.db import write_transaction
+from store.metadata import write_metadata_changes
 from store.samples import append_samples
 from store.series import SeriesIndex
 from store.targets import TargetInfo, record_scrape, sync_targets
@@ -57,6 +59,7 @@ class ScrapeLoop:
         self._clock = clock
         self._state = ScrapeLoopState()
         self._caches = SeriesCaches()
+        self._metadata = MetadataTracker()
 
     def run_once(self) -> ScrapeResult:
         result = scrape_target(
@@ -65,6 +68,7 @@ class ScrapeLoop:
         self._state = result.state
         samples = [*result.samples, *result.stale_markers]
         index, stream, target = self._index, self._stream, self.target
+        metadata = self._metadata.changes(result.metadata) if result.error is None else None
 
         def write(connection: Connection) -> None:
             append_samples(connection, index, samples, stream=stream)
@@ -77,6 +81,8 @@ class ScrapeLoop:
                 error=result.error,
                 samples_scraped=len(result.samples),
             )
+            if metadata:
+                write_metadata_changes(connection, job=target.job, url=target.url, changes=metadata)
 
         self._write(write)
         return result

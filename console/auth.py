@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, request
 
-from console.api.envelope import error_response
+from console.api.envelope import error_response, unauthorized
 
 F = TypeVar("F", bound=Callable[..., Any])
 ROLE_ATTRIBUTE = "vigil_required_role"
@@ -62,7 +62,5 @@ def install(app: Flask, anonymous_read: bool) -> None:
         if caller_role(anonymous_read) >= needed:
             return None
         if request.path.startswith("/api/"):
-            response = error_response("bad_data", "authentication required")
-            response.status_code = 401
-            return response
+            return unauthorized(request.path)
         return Response("Authentication required\n", status=401, mimetype="text/plain")

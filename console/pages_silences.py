@@ -17,8 +17,9 @@ from werkzeug.wrappers import Response as BaseResponse
 from alerts.matchers import MatcherError, format_matchers, parse_matchers
 from alerts.silences import ACTIVE, EXPIRED, PENDING, SilenceNotFound, get_silence, list_silences
 from alerts.silences import expire_silence as store_expire
-from console.api.alertmanager import Rejected
-from console.api.alertmanager_silences import parse_time, save_silence, silence_author
+from console.api.alertmanager_errors import Rejected
+from console.api.alertmanager_silences import save_silence, silence_author
+from console.api.silence_body import parse_time
 from console.auth import Role, requires
 from console.context import current
 from console.pages_alerts import can_edit, notice
@@ -51,8 +52,8 @@ def _time(text: str, what: str, default: float) -> float:
     if not text.strip():
         return default
     try:
-        return parse_time(text.strip(), what)
-    except Rejected:
+        return parse_time(text.strip())
+    except ValueError:
         raise Rejected(f"{what}: {text!r} is not a time like 2024-05-01T14:30 (UTC)") from None
 
 

@@ -340,6 +340,28 @@ class RuleStatus(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     evaluation_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     last_evaluation: Mapped[float | None] = mapped_column(Float, nullable=True)
+    definition: Mapped[str] = mapped_column(Text, default="", server_default="")
+    """On ``definition`` rows: the group as the agent loaded it, JSON (see
+    ``alerts.rule_definitions``), so the console shows the agent's rules."""
+
+
+class TargetMetadata(Base):
+    """What a target's ``# TYPE``, ``# HELP`` and ``# UNIT`` lines say about a metric family.
+
+    Written only when it changes (``collectors.metadata_changes``), and gone
+    with its target (the foreign key cascades when ``sync_targets`` drops it).
+    """
+
+    __tablename__ = "metric_metadata"
+    __table_args__ = (UniqueConstraint("target_id", "metric"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    target_id: Mapped[int] = mapped_column(Id, ForeignKey("scrape_targets.id", ondelete="CASCADE"))
+    metric: Mapped[str] = mapped_column(Text)
+    """Text, not String(255): a long family name must not fail the scrape's write."""
+    type: Mapped[str] = mapped_column(String(32))
+    help: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str] = mapped_column(Text)
 
 
 def table_of(model: type[Base]) -> Table:

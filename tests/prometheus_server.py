@@ -3,7 +3,8 @@
 Register with ``pytest_plugins = ["tests.prometheus_server"]``. The fixture
 ``start_prometheus`` is a session-wide factory: call it with a TSDB directory
 (for instance one filled by ``promtool tsdb create-blocks-from``) and get a
-server that answers ``/-/ready``; every server is stopped at the end of the
+server that answers ``/-/ready`` (pass ``config`` to have it scrape targets
+too); every server is stopped at the end of the
 session. The binaries are required, not optional: without them the tests fail
 and say so, because a skipped comparison with the real thing proves nothing.
 """
@@ -14,15 +15,20 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 import requests
 
 READY_TIMEOUT_SECONDS = 30.0
 _EMPTY_CONFIG = "global:\n  scrape_interval: 15s\nscrape_configs: []\n"
+
+
+class StartPrometheus(Protocol):
+    def __call__(self, tsdb_dir: Path, config: str = ...) -> PrometheusServer: ...
 
 
 @dataclass
@@ -89,20 +95,20 @@ def _stop(server: PrometheusServer) -> None:
 @pytest.fixture(scope="session")
 def start_prometheus(
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Callable[[Path], PrometheusServer]]:
-    """A factory: ``start_prometheus(tsdb_dir)`` → a ready server on a free port."""
+) -> Iterator[StartPrometheus]:
+    """A factory: ``start_prometheus(tsdb_dir, config)`` → a ready server on a free port."""
     binary = require_binary("prometheus")
     servers: list[PrometheusServer] = []
 
-    def start(tsdb_dir: Path) -> PrometheusServer:
+    def start(tsdb_dir: Path, config: str = _EMPTY_CONFIG) -> PrometheusServer:
         work = tmp_path_factory.mktemp("prometheus")
-        config = work / "prometheus.yml"
-        config.write_text(_EMPTY_CONFIG)
+        config_path = work / "prometheus.yml"
+        config_path.write_text(config)
         port = _free_port()
         log_path = work / "prometheus.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(
-                [binary, f"--config.file={config}", f"--storage.tsdb.path={tsdb_dir}",
+                [binary, f"--config.file={config_path}", f"--storage.tsdb.path={tsdb_dir}",
                  f"--web.listen-address=127.0.0.1:{port}",
                  "--storage.tsdb.retention.time=100y"],
                 stdout=log, stderr=subprocess.STDOUT, cwd=work,

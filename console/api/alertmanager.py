@@ -1,7 +1,7 @@
 """Alertmanager's API v2 under ``/api/v2``, so amtool and Grafana's Alertmanager data source work.
 
 Shapes follow ``api/v2/openapi.yaml`` and the handlers of ``api/v2/api.go``:
-bare JSON (no Prometheus envelope), errors as a JSON string, times as
+bare JSON (no Prometheus envelope), errors as ``alertmanager_errors`` says, times as
 strfmt writes them (RFC 3339, milliseconds, UTC). Vigil is one process
 with no cluster, so the status says ``disabled`` as a lone Alertmanager does.
 Alerts are the rule states the agent stores (Vigil takes no alerts from
@@ -12,7 +12,6 @@ had just re-sent it. Silences are in ``alertmanager_silences``.
 
 from __future__ import annotations
 
-import json
 import platform
 import re
 import time
@@ -28,7 +27,6 @@ from sqlalchemy import Connection
 
 from alerts.config import AlertingConfig
 from alerts.listing import ACTIVE, SUPPRESSED, AlertStatus, list_alerts
-from alerts.manager import generator_urls
 from alerts.matchers import MatcherError, parse_matcher
 from alerts.routing import (
     Route,
@@ -38,7 +36,9 @@ from alerts.routing import (
     route_group_key,
     time_muted,
 )
+from alerts.rule_definitions import generator_urls
 from alerts.timeintervals import intervals_containing
+from console.api.alertmanager_errors import Invalid, Rejected
 from console.api.rules import rule_groups
 from console.auth import Role, requires
 from console.context import EXTENSION_KEY, current
@@ -48,24 +48,12 @@ blueprint = Blueprint("alertmanager_api", __name__, url_prefix="/api/v2")
 SECRET = "<secret>"
 _STARTED_KEY = "vigil_alertmanager_started"
 _TRUE = {"1", "t", "true", "y", "yes", "on", "ok", "enabled", "selected", "checked"}
-_FALSE = {"0", "f", "false", "n", "no", "off", "disabled"}
 _SECRET_WORDS = ("secret", "password", "token", "api_key", "routing_key", "url")
 
 
-class Rejected(Exception):
-    """A request Alertmanager would refuse: its message becomes the JSON string body."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-    def response(self) -> Response:
-        return Response(json.dumps(self.message) + "\n", self.status, mimetype="application/json")
-
-
 @blueprint.errorhandler(Rejected)
-def _rejected(error: Rejected) -> Response:
+@blueprint.errorhandler(Invalid)
+def _refused(error: Rejected | Invalid) -> Response:
     return error.response()
 
 
@@ -130,12 +118,9 @@ def _version_info() -> dict[str, str]:
 
 
 def bool_param(name: str) -> bool:
+    """swag.ConvertBool, which refuses nothing: true unless set to something not true."""
     text = request.args.get(name)
-    if text is None or text.lower() in _TRUE:
-        return True
-    if text.lower() in _FALSE:
-        return False
-    raise Rejected(f"{name} in query must be of type boolean: {json.dumps(text)}")
+    return not text or text.lower() in _TRUE
 
 
 def filter_param(name: str = "filter") -> list[Matcher]:

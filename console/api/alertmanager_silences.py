@@ -2,17 +2,16 @@
 
 As ``postSilencesHandler`` and ``silence.Set``: a POST without ``id``
 creates, with one updates (or expires and replaces, as the store decides),
-and the same checks give the same plain JSON-string errors. The console's
+and the same checks give the same errors (``silence_body`` binds the body
+as go-swagger does first). The console's
 silence form saves through ``save_silence`` so both say the same thing.
 Silence annotations are accepted but not kept: the store has no column for them.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -32,45 +31,25 @@ from alerts.silences import (
     list_silences,
     update_silence,
 )
-from console.api.alertmanager import Rejected, am_time, bool_param, filter_param, no_store
+from console.api.alertmanager import am_time, bool_param, filter_param, no_store
+from console.api.alertmanager_errors import Invalid, Rejected, invalid_type
+from console.api.silence_body import bind_silence
 from console.auth import Role, requires
 from console.context import current
 from promql.matchers import Matcher
 from store.db import write_transaction
 
 blueprint = Blueprint("alertmanager_silences_api", __name__, url_prefix="/api/v2")
-_TIME = re.compile(
-    r"^(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d)(?::(\d\d)(?:\.(\d+))?)?(Z|z|[+-]\d\d:?\d\d)?$"
-)
+_UUID = re.compile(r"(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}")
 
 
 blueprint.after_request(no_store)
 
 
 @blueprint.errorhandler(Rejected)
-def _rejected(error: Rejected) -> Response:
+@blueprint.errorhandler(Invalid)
+def _refused(error: Rejected | Invalid) -> Response:
     return error.response()
-
-
-def parse_time(text: object, field: str) -> float:
-    """A time as strfmt.ParseDateTime takes it: RFC 3339, seconds optional, no zone is UTC."""
-    found = _TIME.match(text) if isinstance(text, str) else None
-    if found is None:
-        raise Rejected(f"{field} in body must be of type date-time: {json.dumps(text)}")
-    year, month, day, hour, minute, second, fraction, zone = found.groups()
-    offset = timedelta()
-    if zone and zone not in "Zz":
-        digits = zone[1:].replace(":", "")
-        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-        offset = -offset if zone[0] == "-" else offset
-    try:
-        moment = datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second or 0),
-            tzinfo=timezone(offset),
-        )  # fmt: skip
-    except ValueError:
-        raise Rejected(f"{field} in body must be of type date-time: {json.dumps(text)}") from None
-    return moment.timestamp() + (float("0." + fraction) if fraction else 0.0)
 
 
 def silence_author(claimed: str) -> str:
@@ -125,29 +104,25 @@ def silences() -> Response:
     return jsonify([api_silence(s, now) for s in found])
 
 
-def _required(body: Mapping[str, Any], field: str, kind: type) -> Any:
-    if body.get(field) is None:
-        raise Rejected(f"{field} in body is required")
-    if not isinstance(body[field], kind):
-        raise Rejected(f"{field} in body must be of type {kind.__name__}")
-    return body[field]
+def _empty(status: int) -> Response:
+    """A response without a body, and so (as go-swagger's) without a Content-Type."""
+    response = Response(status=status)
+    del response.headers["Content-Type"]
+    return response
 
 
-def _matchers(body: Mapping[str, Any]) -> list[Matcher]:
-    raw = _required(body, "matchers", list)
-    if not raw:
-        raise Rejected("matchers in body should have at least 1 items")
+def _check_uuid(silence_id: str) -> None:
+    """The path parameter is a ``strfmt.UUID``: go-swagger refuses anything else (422)."""
+    if _UUID.fullmatch(silence_id) is None:
+        raise invalid_type("silenceID", "path", "strfmt.UUID", silence_id)
+
+
+def _matchers(items: Sequence[dict[str, Any] | None]) -> list[Matcher]:
     matchers = []
-    for index, item in enumerate(raw):
-        if not isinstance(item, dict):
-            raise Rejected(f"matchers.{index} in body must be of type object")
-        for field, kind in (("name", str), ("value", str), ("isRegex", bool)):
-            _required(item, field, kind)
-        if not item["name"]:
-            raise Rejected(
-                f'invalid silence: invalid label matcher {index} in set 0: invalid label name ""'
-            )
+    for index, item in enumerate(items):
         try:
+            if item is None:
+                raise MatcherError("the matcher is null")
             matchers.append(matcher_from_json(item))
         except MatcherError as error:
             raise Rejected(
@@ -206,27 +181,18 @@ def save_silence(
 @blueprint.route("/silences", methods=["POST"])
 @requires(Role.EDITOR)
 def post_silence() -> Response:
-    body = request.get_json(silent=True, force=True)
-    if not isinstance(body, dict):
-        raise Rejected('parsing silence body from "" failed: a JSON object is required')
-    matchers = _matchers(body)
-    starts_at = parse_time(_required(body, "startsAt", str), "startsAt")
-    ends_at = parse_time(_required(body, "endsAt", str), "endsAt")
-    created_by = silence_author(_required(body, "createdBy", str))
-    comment = _required(body, "comment", str)
-    silence_id = body.get("id") or ""
-    if not isinstance(silence_id, str):
-        raise Rejected("id in body must be of type string")
+    body = bind_silence(request.get_data())
+    matchers = _matchers(body.matchers)
     context = current()
     with write_transaction(context.database) as connection:
         saved = save_silence(
             connection,
-            silence_id=silence_id,
+            silence_id=body.id,
             matchers=matchers,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            created_by=created_by,
-            comment=comment,
+            starts_at=body.starts_at,
+            ends_at=body.ends_at,
+            created_by=silence_author(body.created_by),
+            comment=body.comment,
             now=context.clock(),
         )
     return jsonify({"silenceID": saved.id})
@@ -235,21 +201,23 @@ def post_silence() -> Response:
 @blueprint.route("/silence/<silence_id>", methods=["GET"])
 @requires(Role.VIEWER)
 def get_one_silence(silence_id: str) -> Response:
+    _check_uuid(silence_id)
     context = current()
     with context.database.connect() as connection:
         silence = get_silence(connection, silence_id)
     if silence is None:
-        return Response(status=404)
+        return _empty(404)
     return jsonify(api_silence(silence, context.clock()))
 
 
 @blueprint.route("/silence/<silence_id>", methods=["DELETE"])
 @requires(Role.EDITOR)
 def delete_silence(silence_id: str) -> Response:
+    _check_uuid(silence_id)
     context = current()
     try:
         with write_transaction(context.database) as connection:
             expire_silence(connection, silence_id, context.clock())
     except SilenceNotFound:
-        return Response(status=404)
-    return Response(status=200)
+        return _empty(404)
+    return _empty(200)

@@ -1,7 +1,9 @@
 """Prometheus's API envelope: one success shape, one error shape, typed errors.
 
 Every handler returns data or raises ``ApiError``; ``register`` installs the one
-handler that renders both, as Prometheus's ``web/api/v1/api.go`` does.
+handler that renders both, as Prometheus's ``web/api/v1/api.go`` does. Under
+``/api/v2`` (Alertmanager's API) errors take Alertmanager's shapes instead
+(``alertmanager_errors``).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from typing import Any
 
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
+
+from console.api import alertmanager_errors
 
 # errorType → HTTP status, as Prometheus maps them.
 ERROR_STATUS = {
@@ -65,7 +69,18 @@ def register(app: Flask, prefix: str = "/api/") -> None:
     def _http_error(error: HTTPException) -> Response | HTTPException:
         if not request.path.startswith(prefix):
             return error
+        if request.path.startswith(alertmanager_errors.PREFIX):
+            return alertmanager_errors.routing_error(error)
         kind = "not_found" if error.code == 404 else "bad_data"
         response = error_response(kind, error.description or str(error))
         response.status_code = error.code or 500
         return response
+
+
+def unauthorized(path: str) -> Response:
+    """401 for an API caller without the role a route needs, in that API's shape."""
+    if path.startswith(alertmanager_errors.PREFIX):
+        return alertmanager_errors.unauthorized()
+    response = error_response("bad_data", "authentication required")
+    response.status_code = 401
+    return response

@@ -183,12 +183,6 @@ def format_query() -> Response:
         raise bad_data(f'invalid parameter "query": {error}') from None
 
 
-@blueprint.route("/metadata", methods=["GET"])
-@requires(Role.VIEWER)
-def metadata() -> Response:
-    return success({})
-
-
 @blueprint.route("/status/buildinfo", methods=["GET"])
 @requires(Role.VIEWER)
 def buildinfo() -> Response:

@@ -1,35 +1,36 @@
 """``/api/v1/rules`` and ``/api/v1/alerts`` in Prometheus's shapes, plus ``/api/v1/status/reload``.
 
-The console does not evaluate rules: definitions come from the rule files
-named by its configuration (the agent reads the same files), alert states
-from ``alert_states`` and health from ``rule_status``, both written by the
-agent. A rule file that stops loading keeps the last good definitions here,
-as it does in the agent; the reload error is at ``/api/v1/status/reload``.
+The console does not evaluate rules: definitions are the groups the agent
+loaded (``alerts.rule_definitions``), alert states come from ``alert_states``
+and health from ``rule_status``, all written by the agent, so an agent
+reload shows here at once. A rule file that stops loading keeps the last
+good definitions, as in the agent; the reload error is at
+``/api/v1/status/reload``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import threading
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response
 
-from alerts.alerting import FIRING, INACTIVE, PENDING, ActiveAlert, AlertingRule
-from alerts.manager import RecordingRule, RuleGroup, load_groups
+from alerts.alerting import FIRING, INACTIVE, PENDING, ActiveAlert
+from alerts.rule_definitions import (
+    ALERTING,
+    RECORDING,
+    GroupDefinition,
+    RuleDefinition,
+    load_definitions,
+)
 from alerts.rule_status import EvaluationStatus, bounded_key, load_statuses, reload_status
 from alerts.state import load_states
 from console.api.envelope import bad_data, success
 from console.api.params import param, param_list
 from console.auth import Role, requires
 from console.context import current
-from store.configfile import ConfigError
 
 blueprint = Blueprint("rules_api", __name__, url_prefix="/api/v1")
 _CACHE_KEY = "vigil_rule_definitions"
@@ -61,36 +62,9 @@ def go_float_e(value: float) -> str:
     return f"{'-' if sign else ''}{mantissa}e{'-' if power < 0 else '+'}{abs(power):02d}"
 
 
-@dataclass
-class _RuleDefinitions:
-    """The last rule groups that loaded, refreshed when a rule file changes."""
-
-    groups: list[RuleGroup] = field(default_factory=list)
-    files: dict[str, tuple[int, int] | None] | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def get(self, paths: Sequence[str], default_interval: float) -> list[RuleGroup]:
-        files = {path: _file_state(path) for path in paths}
-        with self.lock:
-            if files != self.files:
-                self.files = files
-                with contextlib.suppress(ConfigError):  # keep the last good rules, as the agent
-                    self.groups = load_groups(paths, default_interval=default_interval)
-            return self.groups
-
-
-def _file_state(path: str) -> tuple[int, int] | None:
-    try:
-        result = os.stat(path)
-    except OSError:
-        return None
-    return result.st_mtime_ns, result.st_size
-
-
-def rule_groups() -> list[RuleGroup]:
-    loaded = current().loaded
-    cache: _RuleDefinitions = current_app.extensions.setdefault(_CACHE_KEY, _RuleDefinitions())
-    return cache.get(loaded.rule_paths(), loaded.config.global_.evaluation_interval)
+def rule_groups() -> list[GroupDefinition]:
+    """The rule groups the agent has loaded (not the files named by the console's config)."""
+    return load_definitions(current().database)
 
 
 def _api_alert(alert: ActiveAlert) -> dict[str, Any]:
@@ -122,7 +96,7 @@ def _status_fields(status: EvaluationStatus) -> dict[str, Any]:
 
 
 def _alerting_rule(
-    rule: AlertingRule, alerts: list[ActiveAlert], status: EvaluationStatus, include: bool
+    rule: RuleDefinition, alerts: list[ActiveAlert], status: EvaluationStatus, include: bool
 ) -> dict[str, Any]:
     state = max((a.state for a in alerts), key=_STATE_ORDER.__getitem__, default=INACTIVE)
     return {
@@ -131,15 +105,15 @@ def _alerting_rule(
         "query": rule.expr,
         "duration": rule.hold,
         "keepFiringFor": rule.keep_firing_for,
-        "labels": {name: template.source for name, template in rule.labels},
-        "annotations": {name: template.source for name, template in rule.annotations},
+        "labels": dict(rule.labels),
+        "annotations": dict(rule.annotations),
         "alerts": [_api_alert(a) for a in alerts] if include else None,
         **_status_fields(status),
         "type": "alerting",
     }
 
 
-def _recording_rule(rule: RecordingRule, status: EvaluationStatus) -> dict[str, Any]:
+def _recording_rule(rule: RuleDefinition, status: EvaluationStatus) -> dict[str, Any]:
     return {
         "name": rule.name,
         "query": rule.expr,
@@ -187,10 +161,10 @@ def rules() -> Response:
             if names and rule.name not in names:
                 continue
             status = rule_statuses.get(bounded_key(rule.key), EvaluationStatus())
-            if isinstance(rule, AlertingRule) and kind in ("", "alert"):
+            if rule.type == ALERTING and kind in ("", "alert"):
                 alerts = _active(states.get(rule.key))
                 api_rules.append(_alerting_rule(rule, alerts, status, include_alerts))
-            elif isinstance(rule, RecordingRule) and kind in ("", "record"):
+            elif rule.type == RECORDING and kind in ("", "record"):
                 api_rules.append(_recording_rule(rule, status))
         if not api_rules:
             continue
@@ -219,7 +193,7 @@ def alerts() -> Response:
         _api_alert(alert)
         for group in rule_groups()
         for rule in group.rules
-        if isinstance(rule, AlertingRule)
+        if rule.type == ALERTING
         for alert in _active(states.get(rule.key))
     ]
     return success({"alerts": out})

@@ -12,6 +12,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
+from alerts.manager import load_groups, retire_removed_rules
 from tests.integration.console.alerting_setup import (
     NOW,
     Clock,
@@ -200,6 +201,8 @@ def test_rules_page_shows_groups_health_and_escapes_queries(
     )
     app = build_app(database, Clock(), rule_files=[str(rules)])
     with app.test_client() as client:
+        assert "node" not in page(client, "/rules")  # no agent has loaded them yet
+        retire_removed_rules(database, load_groups([rules], default_interval=15.0), NOW)
         html = page(client, "/rules")
     assert "node" in html and str(rules) in html
     assert "alert: Down" in html and "record: job:up:sum" in html

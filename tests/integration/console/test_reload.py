@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from prometheus_client import REGISTRY
 from sqlalchemy import Engine
 
@@ -127,3 +128,26 @@ def test_post_reload_needs_the_editor_role(database: Engine, config_dir: Path) -
     app = create_app(load_config(str(config_dir / "vigil.yml")), database=database)
     with app.test_client() as client:
         assert client.post("/-/reload").status_code == 401
+
+
+def rule_names(client: FlaskClient) -> list[tuple[str, str]]:
+    response = client.get("/api/v1/rules")
+    assert response.status_code == 200, response.text
+    return [(g["name"], r["name"]) for g in response.json["data"]["groups"] for r in g["rules"]]
+
+
+def test_the_console_shows_the_rules_the_agent_reloaded_without_a_restart(
+    agent: Agent, database: Engine, config_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The console's own config names no rule file: what it shows comes from the agent."""
+    elsewhere = tmp_path_factory.mktemp("console") / "vigil.yml"
+    elsewhere.write_text("auth:\n  anonymous_read: true\n")
+    app = create_app(load_config(str(elsewhere)), database=database)
+    with app.test_client() as client:
+        wait_for(lambda: rule_names(client) == [("first", "one")])
+        (config_dir / "rules.yml").write_text(FIXED)
+        wait_for(lambda: rule_names(client) == [("second", "two")])
+        assert "record: two" in client.get("/rules").text  # the Rules page too
+        (config_dir / "rules.yml").write_text(BROKEN)
+        wait_for(lambda: (status := reload_status(database)) is not None and not status.successful)
+        assert rule_names(client) == [("second", "two")]  # the last good rules stay

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
 from alerts.config import AlertingConfig
-from alerts.manager import load_groups
+from alerts.manager import load_groups, retire_removed_rules
 from alerts.rule_loop import GroupLoop
 from alerts.rule_status import record_reload
 from console.app import create_app
@@ -68,7 +68,9 @@ def client(database: Engine, rules_file: Path) -> Any:
     app = create_app(LoadedConfig(config=config), database=database, clock=lambda: T0)
     app.testing = True
     ticks = itertools.count(0.0, 0.25)
-    for group in load_groups([rules_file], default_interval=15.0)[:1]:
+    groups = load_groups([rules_file], default_interval=15.0)
+    retire_removed_rules(database, groups, T0)  # as the agent does when it loads rules
+    for group in groups[:1]:
         GroupLoop(
             group,
             database,
@@ -211,12 +213,14 @@ def test_alerts_lists_active_alerts_in_prometheus_shape(client: FlaskClient) -> 
     }
 
 
-def test_a_broken_rule_file_keeps_the_last_good_definitions(
-    client: FlaskClient, rules_file: Path
+def test_the_console_shows_what_the_agent_loaded_not_the_files(
+    client: FlaskClient, rules_file: Path, database: Engine
 ) -> None:
     assert len(_data(client, "/api/v1/rules")["groups"]) == 2
     rules_file.write_text("groups: [{name: x, rules: [{alert: A}]}]\n")
     assert len(_data(client, "/api/v1/rules")["groups"]) == 2
+    retire_removed_rules(database, [], T0 + 60)  # the agent reloaded with no rules
+    assert _data(client, "/api/v1/rules")["groups"] == []
 
 
 def test_reload_status_reports_the_agents_last_reload(

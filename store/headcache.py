@@ -39,6 +39,12 @@ class DecodedBatch:
 
     def select(self, wanted: np.ndarray) -> tuple[np.ndarray, Timestamps, Values] | None:
         """The samples of the (sorted) ``wanted`` series, in the order written, or None."""
+        if (
+            not len(self.sorted_ids)
+            or wanted[-1] < self.sorted_ids[0]
+            or wanted[0] > self.sorted_ids[-1]
+        ):
+            return None  # a batch of other series (another target): the common case
         left = np.searchsorted(self.sorted_ids, wanted, side="left")
         right = np.searchsorted(self.sorted_ids, wanted, side="right")
         counts = right - left

@@ -6,7 +6,8 @@ when series are created. Series are never modified and never deleted, so a
 cached answer stays right once it has seen every series created since: each
 lookup first reads the series with an id above the highest one seen (one
 indexed range query, empty most of the time) and adds those that match to
-every cached selection.
+every cached selection. A burst of selects (a rule group's evaluation)
+shares one such look: a series is found at most ``catch_up_seconds`` late.
 
 On PostgreSQL ids come from a sequence and can commit out of order, so a
 series with a lower id may appear after a higher one was seen. The range
@@ -45,9 +46,12 @@ class SelectCache:
         *,
         max_series: int = DEFAULT_MAX_SERIES,
         settle_seconds: float = 60.0,
+        catch_up_seconds: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._max_series = max_series
+        self._catch_up_seconds = catch_up_seconds
+        self._last_catch_up = -float("inf")
         self._settle_seconds = settle_seconds
         self._clock = clock
         self._entries: OrderedDict[Key, Selection] = OrderedDict()
@@ -89,6 +93,10 @@ class SelectCache:
         return self._held
 
     def _catch_up(self, connection: Connection, pairs: LabelPairs) -> None:
+        now = self._clock()
+        if now - self._last_catch_up < self._catch_up_seconds:
+            return  # a burst of selects (one rule group) shares one look at new series
+        self._last_catch_up = now
         if not self._entries:
             # Nothing to bring up to date: skip what exists instead of reading it.
             newest = connection.execute(select(func.max(SERIES.c.id))).scalar_one() or 0

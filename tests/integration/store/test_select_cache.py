@@ -41,7 +41,7 @@ class Clock:
 
 def test_a_cached_selection_gains_new_series_and_late_commits(database: Engine) -> None:
     clock = Clock()
-    cache = SelectCache(settle_seconds=60, clock=clock)
+    cache = SelectCache(settle_seconds=60, catch_up_seconds=0, clock=clock)
     pairs = LabelPairs()
 
     def selected() -> list[str]:
@@ -76,3 +76,21 @@ def test_selections_are_evicted_least_recently_used_first(database: Engine) -> N
         assert cache.series_held == 1
         assert len(cache.select(connection, JOB_API, pairs)) == 2
         assert cache.series_held == 2
+
+
+def test_a_burst_of_selects_looks_for_new_series_once(database: Engine) -> None:
+    clock = Clock()
+    cache = SelectCache(catch_up_seconds=0.5, clock=clock)
+    pairs = LabelPairs()
+    with write_transaction(database) as connection:
+        SeriesIndex().ids_for(connection, [_labels("a")])
+    with database.connect() as connection:
+        assert len(cache.select(connection, JOB_API, pairs)) == 1
+    with write_transaction(database) as connection:
+        SeriesIndex().ids_for(connection, [_labels("b")])
+    clock.now = 0.4
+    with database.connect() as connection:
+        assert len(cache.select(connection, JOB_API, pairs)) == 1  # within the burst
+    clock.now = 0.6
+    with database.connect() as connection:
+        assert len(cache.select(connection, JOB_API, pairs)) == 2

@@ -205,7 +205,7 @@ class Agent:
         for job in jobs:
             self._scheduler.add_job(
                 _instrumented(job),
-                IntervalTrigger(
+                PhasedIntervalTrigger(
                     seconds=job.interval,
                     start_date=now + timedelta(seconds=job.phase),
                     timezone=UTC,
@@ -217,6 +217,24 @@ class Agent:
                 misfire_grace_time=max(1, int(job.interval)),
                 next_run_time=now + timedelta(seconds=min(job.phase, 1.0)),
             )
+
+
+class PhasedIntervalTrigger(IntervalTrigger):  # type: ignore[misc]
+    """Fires on the grid ``start_date + k * interval``, whenever the first run was.
+
+    APScheduler's IntervalTrigger counts from the previous fire time, so a
+    job whose first run is brought forward (the agent runs every job within
+    its first second, to show data at once) would stay there, and every
+    target and rule group would run in the same second of each interval.
+    Here each later run returns to the job's phase.
+    """
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        if previous_fire_time is not None:
+            now = max(now, previous_fire_time + timedelta(microseconds=1))
+        return super().get_next_fire_time(None, now)  # type: ignore[no-any-return]
 
 
 def _instrumented(job: PeriodicJob) -> Callable[[], None]:

@@ -1,0 +1,208 @@
+"""`vigil users …` and `vigil tokens …`: accounts and API tokens from the command line.
+
+A password comes from ``--password-file``, else ``$VIGIL_PASSWORD``, else a
+prompt (asked twice); never from an argument, which other users can read in
+the process list. Each change is written to the audit log as ``cli:$USER``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine
+
+from console.config import load_config
+from console.pages_admin import token_expiry
+from store import audit
+from store.db import database_url, open_engine, upgrade, write_transaction
+from store.tokens import create_token, list_tokens, parse_scopes, revoke_token
+from store.users import (
+    ROLES,
+    UserError,
+    create_user,
+    delete_user,
+    end_sessions,
+    find_user,
+    list_users,
+    set_role,
+)
+
+PASSWORD_ENV = "VIGIL_PASSWORD"
+
+
+def read_password(
+    password_file: str | None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    prompt: Callable[[str], str] = getpass.getpass,
+) -> str:
+    env = os.environ if environ is None else environ
+    if password_file:
+        return Path(password_file).read_text(encoding="utf-8").rstrip("\r\n")
+    if env.get(PASSWORD_ENV):
+        return env[PASSWORD_ENV]
+    first = prompt("Password: ")
+    if prompt("Password again: ") != first:
+        raise UserError("the passwords differ")
+    return first
+
+
+@contextmanager
+def _store(arguments: argparse.Namespace) -> Iterator[Engine]:
+    storage = load_config(arguments.config).config.storage
+    engine = open_engine(database_url(storage), busy_timeout_seconds=storage.busy_timeout)
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _audit(connection: Connection, action: str, target: str, detail: str = "") -> None:
+    audit.record(
+        connection,
+        at=time.time(),
+        actor=f"cli:{getpass.getuser()}",
+        action=action,
+        target=target,
+        detail=detail,
+        source="cli",
+    )
+
+
+def cmd_users_create(arguments: argparse.Namespace) -> int:
+    password = read_password(arguments.password_file)
+    with _store(arguments) as engine, write_transaction(engine) as connection:
+        create_user(connection, arguments.name, arguments.role, password, now=time.time())
+        _audit(connection, "user.create", arguments.name, f"role {arguments.role}")
+    print(f"created {arguments.role} {arguments.name}")
+    return 0
+
+
+def cmd_users_list(arguments: argparse.Namespace) -> int:
+    with _store(arguments) as engine, engine.connect() as connection:
+        for user in list_users(connection):
+            print(f"{user.name}\t{user.role}")
+    return 0
+
+
+def cmd_users_delete(arguments: argparse.Namespace) -> int:
+    with _store(arguments) as engine, write_transaction(engine) as connection:
+        delete_user(connection, arguments.name)
+        _audit(connection, "user.delete", arguments.name)
+    print(f"deleted {arguments.name} and their tokens")
+    return 0
+
+
+def cmd_users_set_role(arguments: argparse.Namespace) -> int:
+    with _store(arguments) as engine, write_transaction(engine) as connection:
+        set_role(connection, arguments.name, arguments.role)
+        _audit(connection, "user.set_role", arguments.name, f"role {arguments.role}")
+    print(f"{arguments.name} is now {arguments.role}")
+    return 0
+
+
+def cmd_users_logout(arguments: argparse.Namespace) -> int:
+    with _store(arguments) as engine, write_transaction(engine) as connection:
+        end_sessions(connection, arguments.name)
+        _audit(connection, "user.logout_everywhere", arguments.name)
+    print(f"every session of {arguments.name} has ended")
+    return 0
+
+
+def cmd_tokens_create(arguments: argparse.Namespace) -> int:
+    now = time.time()
+    scopes = parse_scopes(arguments.scopes)
+    with _store(arguments) as engine, write_transaction(engine) as connection:
+        user = find_user(connection, arguments.user)
+        if user is None:
+            raise UserError(f"no user {arguments.user!r}")
+        token, token_id = create_token(
+            connection,
+            user.id,
+            arguments.name,
+            scopes,
+            now=now,
+            expires_at=token_expiry(arguments.expires, now),
+        )
+        _audit(connection, "token.create", f"{token_id} {arguments.name}", f"for {user.name}")
+    print(token)  # the only time it is shown
+    return 0
+
+
+def cmd_tokens_list(arguments: argparse.Namespace) -> int:
+    with _store(arguments) as engine, engine.connect() as connection:
+        now = time.time()
+        for token in list_tokens(connection):
+            scopes = ",".join(token.scopes)
+            print(f"{token.id}\t{token.user_name}\t{token.name}\t{scopes}\t{token.state(now)}")
+    return 0
+
+
+def cmd_tokens_revoke(arguments: argparse.Namespace) -> int:
+    with _store(arguments) as engine, write_transaction(engine) as connection:
+        revoke_token(connection, arguments.id, now=time.time())
+        _audit(connection, "token.revoke", str(arguments.id))
+    print(f"revoked token {arguments.id}")
+    return 0
+
+
+def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    def run(arguments: argparse.Namespace) -> int:
+        try:
+            return command(arguments)
+        except UserError as error:
+            print(f"vigil: {error}", file=sys.stderr)
+            return 1
+
+    return run
+
+
+def add_user_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    users = commands.add_parser("users", help="console accounts").add_subparsers(
+        dest="what", required=True
+    )
+    create = users.add_parser("create", help="add a user (password prompted, or from a file)")
+    create.add_argument("name")
+    create.add_argument("--role", choices=ROLES, required=True)
+    create.add_argument(
+        "--password-file", help=f"read the password from a file (or ${PASSWORD_ENV})"
+    )
+    create.set_defaults(handler=_guarded(cmd_users_create))
+    users.add_parser("list", help="every user and role").set_defaults(handler=cmd_users_list)
+    for name, handler, text in (
+        ("delete", cmd_users_delete, "remove a user and their tokens"),
+        ("logout", cmd_users_logout, "end every session of a user"),
+    ):
+        parser = users.add_parser(name, help=text)
+        parser.add_argument("name")
+        parser.set_defaults(handler=_guarded(handler))
+    set_role_parser = users.add_parser("set-role", help="change a user's role")
+    set_role_parser.add_argument("name")
+    set_role_parser.add_argument("role", choices=ROLES)
+    set_role_parser.set_defaults(handler=_guarded(cmd_users_set_role))
+
+    tokens = commands.add_parser("tokens", help="API tokens").add_subparsers(
+        dest="what", required=True
+    )
+    token_create = tokens.add_parser("create", help="make a token and print it (once)")
+    token_create.add_argument("user")
+    token_create.add_argument("--name", required=True)
+    token_create.add_argument(
+        "--scopes", default="read", help="read, write, push (comma-separated)"
+    )
+    token_create.add_argument("--expires", default="90d", help="a duration, or 'never'")
+    token_create.set_defaults(handler=_guarded(cmd_tokens_create))
+    tokens.add_parser("list", help="every token, without secrets").set_defaults(
+        handler=cmd_tokens_list
+    )
+    revoke = tokens.add_parser("revoke", help="stop a token working")
+    revoke.add_argument("id", type=int)
+    revoke.set_defaults(handler=_guarded(cmd_tokens_revoke))

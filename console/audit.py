@@ -18,6 +18,16 @@ from console.context import current
 from store import audit as audit_log
 from store.db import write_transaction
 
+ACTIONS = {
+    "ops.reload": "config.reload",
+    "notifications_api.retry_one": "notification.retry",
+    "alert_pages.retry_notification": "notification.retry",
+    "alertmanager_silences_api.delete_silence": "silence.expire",
+    "silence_pages.expire": "silence.expire",
+    "login_pages.logout": "logout",
+}
+"""Names for endpoints whose URL says everything; others ``note`` what they did."""
+
 
 @dataclass
 class AuditNote:
@@ -62,7 +72,7 @@ def install(app: Flask) -> None:
                 connection,
                 at=context.clock(),
                 actor=found.actor or actor_name(),
-                action=found.action or str(request.endpoint),
+                action=found.action or ACTIONS.get(str(request.endpoint), str(request.endpoint)),
                 target=found.target or _url_arguments(),
                 detail=found.detail or f"{request.method} {request.path} -> {response.status_code}",
                 source=request.remote_addr or "",

@@ -89,8 +89,9 @@ def install(app: Flask, anonymous_read: bool) -> None:
         if view is None or needed is None:
             # Undeclared routes are refused rather than left open by mistake.
             return error_response("unavailable", "route has no declared role")
-        refusal = _scope_refusal(caller, required_scope(view))
-        if refusal is None and caller.role < needed:
+        scope = required_scope(view)
+        refusal = _scope_refusal(caller, scope)
+        if scope is None and caller.role < needed:
             refusal = (
                 unauthenticated("authentication required")
                 if caller.is_anonymous

@@ -18,7 +18,12 @@ from alerts.matchers import MatcherError, format_matchers, parse_matchers
 from alerts.silences import ACTIVE, EXPIRED, PENDING, SilenceNotFound, get_silence, list_silences
 from alerts.silences import expire_silence as store_expire
 from console.api.alertmanager import Rejected
-from console.api.alertmanager_silences import parse_time, save_silence, silence_author
+from console.api.alertmanager_silences import (
+    note_saved,
+    parse_time,
+    save_silence,
+    silence_author,
+)
 from console.auth import Role, requires
 from console.context import current
 from console.pages_alerts import can_edit, notice
@@ -145,6 +150,7 @@ def save() -> BaseResponse | tuple[str, int]:
             )
     except Rejected as error:
         return _render_form(form, error.message), error.status
+    note_saved(saved, replaced=form.id)
     return redirect(url_for("silence_pages.silences", notice="created", id=saved.id))
 
 

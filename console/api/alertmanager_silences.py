@@ -18,7 +18,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import Connection
 
-from alerts.matchers import MatcherError, matcher_from_json, matcher_to_json
+from alerts.matchers import MatcherError, format_matchers, matcher_from_json, matcher_to_json
 from alerts.silences import ACTIVE as SILENCE_ACTIVE
 from alerts.silences import (
     EXPIRED,
@@ -32,6 +32,7 @@ from alerts.silences import (
     list_silences,
     update_silence,
 )
+from console import audit
 from console.api.alertmanager import Rejected, am_time, bool_param, filter_param, no_store
 from console.auth import Role, current_caller, requires
 from console.context import current
@@ -82,6 +83,16 @@ def silence_author(claimed: str) -> str:
     """
     caller = current_caller()
     return claimed if caller.is_anonymous or not claimed.strip() else caller.name
+
+
+def note_saved(saved: Silence, *, replaced: str) -> None:
+    """For the audit log: which silence, over what, until when, and why."""
+    audit.note(
+        "silence.update" if replaced == saved.id else "silence.create",
+        target=saved.id,
+        detail=f"{format_matchers(saved.matchers)} until {am_time(saved.ends_at)}: "
+        f"{saved.comment}",
+    )
 
 
 def api_silence(silence: Silence, now: float) -> dict[str, Any]:
@@ -231,6 +242,7 @@ def post_silence() -> Response:
             comment=comment,
             now=context.clock(),
         )
+    note_saved(saved, replaced=silence_id)
     return jsonify({"silenceID": saved.id})
 
 

@@ -22,9 +22,9 @@ def add_user(database: Engine, name: str, role: str, *, now: float = 0.0) -> Use
         return found or create_user(connection, name, role, PASSWORD, now=now)
 
 
-def csrf_token(client: FlaskClient) -> str:
+def csrf_token(client: FlaskClient, base_url: str = "http://localhost") -> str:
     """The session's token, as the page's ``csrf-token`` meta tag shows it."""
-    page = client.get("/login", follow_redirects=True).get_data(as_text=True)
+    page = client.get("/login", base_url=base_url, follow_redirects=True).get_data(as_text=True)
     marker = '<meta name="csrf-token" content="'
     start = page.index(marker) + len(marker)
     return page[start : page.index('"', start)]

@@ -96,7 +96,9 @@ def test_editor_routes_include_every_state_change(app: Flask) -> None:
     open_changes = [
         (method, url)
         for method, url, needed, _ in routes(app)
-        if method in UNSAFE and needed == Role.VIEWER and not url.startswith("/account")
+        if method in UNSAFE
+        and needed == Role.VIEWER
+        and not url.startswith("/account")
         and not url.startswith("/api/v1/")
     ]
     assert open_changes == []

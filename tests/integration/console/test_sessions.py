@@ -68,9 +68,7 @@ def test_login_sets_a_hardened_cookie_and_logout_ends_the_session(
         assert client.get("/fleet").status_code == 302
 
 
-def test_cookies_are_secure_over_https_or_when_configured(
-    database: Engine, clock: Clock
-) -> None:
+def test_cookies_are_secure_over_https_or_when_configured(database: Engine, clock: Clock) -> None:
     add_user(database, "ann", "viewer")
     for app, base in (
         (build(database, clock), "https://vigil.example"),

@@ -31,6 +31,7 @@ from store.users import (
     end_sessions,
     find_user,
     list_users,
+    set_password,
     set_role,
 )
 
@@ -83,6 +84,15 @@ def cmd_users_create(arguments: argparse.Namespace) -> int:
         create_user(connection, arguments.name, arguments.role, password, now=time.time())
         _audit(connection, "user.create", arguments.name, f"role {arguments.role}")
     print(f"created {arguments.role} {arguments.name}")
+    return 0
+
+
+def cmd_users_set_password(arguments: argparse.Namespace) -> int:
+    password = read_password(arguments.password_file)
+    with _store(arguments) as engine, write_transaction(engine) as connection:
+        set_password(connection, arguments.name, password)
+        _audit(connection, "user.set_password", arguments.name)
+    print(f"new password for {arguments.name}; their sessions have ended")
     return 0
 
 
@@ -176,6 +186,10 @@ def add_user_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
         "--password-file", help=f"read the password from a file (or ${PASSWORD_ENV})"
     )
     create.set_defaults(handler=_guarded(cmd_users_create))
+    password = users.add_parser("set-password", help="a new password; ends their sessions")
+    password.add_argument("name")
+    password.add_argument("--password-file", help=f"read it from a file (or ${PASSWORD_ENV})")
+    password.set_defaults(handler=_guarded(cmd_users_set_password))
     users.add_parser("list", help="every user and role").set_defaults(handler=cmd_users_list)
     for name, handler, text in (
         ("delete", cmd_users_delete, "remove a user and their tokens"),

@@ -66,6 +66,10 @@ def test_users_and_tokens_from_the_command_line(config: Path, tmp_path: Path) ->
     assert vigil(config, "users", "list")[1].splitlines() == ["ann\tadmin", "bob\tviewer"]
     assert vigil(config, "users", "set-role", "bob", "editor")[0] == 0
     status, out = vigil(
+        config, "users", "set-password", "bob", env={"VIGIL_PASSWORD": "a new password"}
+    )
+    assert (status, out) == (0, "new password for bob; their sessions have ended\n")
+    status, out = vigil(
         config, "users", "create", "bob", "--role", "viewer", env={"VIGIL_PASSWORD": "x" * 8}
     )
     assert (status, out.strip()) == (1, "vigil: user 'bob' already exists")

@@ -89,11 +89,12 @@ def cmd_users_create(arguments: argparse.Namespace) -> int:
 
 def cmd_users_set_password(arguments: argparse.Namespace) -> int:
     password = read_password(arguments.password_file)
-    with _store(arguments) as engine, write_transaction(engine) as connection:
-        set_password(connection, arguments.name, password)
-        _audit(connection, "user.set_password", arguments.name)
-    print(f"new password for {arguments.name}; their sessions have ended")
-    return 0
+    return _change_user(
+        arguments,
+        "user.set_password",
+        lambda connection, name: set_password(connection, name, password),
+        f"new password for {arguments.name}; their sessions have ended",
+    )
 
 
 def cmd_users_list(arguments: argparse.Namespace) -> int:
@@ -103,28 +104,39 @@ def cmd_users_list(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_users_delete(arguments: argparse.Namespace) -> int:
+def _change_user(
+    arguments: argparse.Namespace,
+    action: str,
+    change: Callable[[Connection, str], object],
+    done: str,
+    detail: str = "",
+) -> int:
     with _store(arguments) as engine, write_transaction(engine) as connection:
-        delete_user(connection, arguments.name)
-        _audit(connection, "user.delete", arguments.name)
-    print(f"deleted {arguments.name} and their tokens")
+        change(connection, arguments.name)
+        _audit(connection, action, arguments.name, detail)
+    print(done)
     return 0
+
+
+def cmd_users_delete(arguments: argparse.Namespace) -> int:
+    done = f"deleted {arguments.name} and their tokens"
+    return _change_user(arguments, "user.delete", delete_user, done)
 
 
 def cmd_users_set_role(arguments: argparse.Namespace) -> int:
-    with _store(arguments) as engine, write_transaction(engine) as connection:
-        set_role(connection, arguments.name, arguments.role)
-        _audit(connection, "user.set_role", arguments.name, f"role {arguments.role}")
-    print(f"{arguments.name} is now {arguments.role}")
-    return 0
+    role = arguments.role
+    return _change_user(
+        arguments,
+        "user.set_role",
+        lambda connection, name: set_role(connection, name, role),
+        f"{arguments.name} is now {role}",
+        f"role {role}",
+    )
 
 
 def cmd_users_logout(arguments: argparse.Namespace) -> int:
-    with _store(arguments) as engine, write_transaction(engine) as connection:
-        end_sessions(connection, arguments.name)
-        _audit(connection, "user.logout_everywhere", arguments.name)
-    print(f"every session of {arguments.name} has ended")
-    return 0
+    done = f"every session of {arguments.name} has ended"
+    return _change_user(arguments, "user.logout_everywhere", end_sessions, done)
 
 
 def cmd_tokens_create(arguments: argparse.Namespace) -> int:

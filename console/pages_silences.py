@@ -24,7 +24,7 @@ from console.api.alertmanager_silences import (
     save_silence,
     silence_author,
 )
-from console.auth import Role, requires
+from console.auth import Role, current_caller, requires
 from console.context import current
 from console.pages_alerts import can_edit, notice
 from promql.durations import DurationError, parse_duration
@@ -88,7 +88,11 @@ def silences() -> str:
 @requires(Role.VIEWER)
 def silence_form() -> str | tuple[str, int]:
     """An empty form, one prefilled from an alert (``?matchers=``), or an existing silence's."""
-    form = SilenceForm(matchers=request.args.get("matchers", ""))
+    caller = current_caller()
+    form = SilenceForm(
+        matchers=request.args.get("matchers", ""),
+        created_by="" if caller.is_anonymous else caller.name,
+    )
     silence_id = request.args.get("id", "")
     if silence_id:
         with current().database.connect() as connection:

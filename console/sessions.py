@@ -67,6 +67,9 @@ def install(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=timedelta(seconds=lifetime_seconds),
+        # The lifetime counts from login, not from the last request: a stolen
+        # cookie dies on time, and responses do not re-sign the cookie each time.
+        SESSION_REFRESH_EACH_REQUEST=False,
     )
 
 

@@ -16,13 +16,21 @@ from console import audit
 from console.auth import Role, current_caller, requires
 from console.context import current
 from console.sessions import start_session
-from promql.durations import DurationError, parse_duration
 from store import audit as audit_log
 from store.db import write_transaction
-from store.tokens import SCOPES, TokenRecord, create_token, get_token, list_tokens, parse_scopes
+from store.roles import ROLES
+from store.tokens import (
+    DEFAULT_TOKEN_LIFETIME,
+    SCOPES,
+    TokenRecord,
+    create_token,
+    get_token,
+    list_tokens,
+    parse_scopes,
+    token_expiry,
+)
 from store.tokens import revoke_token as store_revoke
 from store.users import (
-    ROLES,
     UserError,
     create_user,
     delete_user,
@@ -34,19 +42,6 @@ from store.users import (
 )
 
 blueprint = Blueprint("admin_pages", __name__)
-DEFAULT_TOKEN_LIFETIME = "90d"
-NEVER = "never"
-
-
-def token_expiry(text: str, now: float) -> float | None:
-    """``90d`` from now, or ``never``."""
-    text = text.strip() or DEFAULT_TOKEN_LIFETIME
-    if text == NEVER:
-        return None
-    try:
-        return now + parse_duration(text)
-    except DurationError:
-        raise UserError(f"expiry {text!r} is not a duration like 90d, or 'never'") from None
 
 
 def _issue_token(user_id: int, user_name: str) -> tuple[str, TokenRecord]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, insert, select, update
 
+from promql.durations import DurationError, parse_duration
 from store.models import ApiToken, User, table_of
 from store.users import UserError
 
@@ -16,6 +17,9 @@ SCOPES = ("read", "write", "push")
 TOKEN_PREFIX = "vigil_"
 LAST_USED_RESOLUTION_SECONDS = 60.0
 """``last_used_at`` is rewritten at most this often, not on every request."""
+
+DEFAULT_TOKEN_LIFETIME = "90d"
+NEVER = "never"
 
 TOKENS = table_of(ApiToken)
 USERS = table_of(User)
@@ -41,6 +45,17 @@ class TokenRecord:
         if self.revoked_at is not None:
             return "revoked"
         return "active" if self.expires_at is None or now < self.expires_at else "expired"
+
+
+def token_expiry(text: str, now: float) -> float | None:
+    """``90d`` from now, or ``never``."""
+    text = text.strip() or DEFAULT_TOKEN_LIFETIME
+    if text == NEVER:
+        return None
+    try:
+        return now + parse_duration(text)
+    except DurationError:
+        raise UserError(f"expiry {text!r} is not a duration like 90d, or 'never'") from None
 
 
 def hash_token(token: str) -> str:

@@ -9,9 +9,8 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 
 from store.models import User, table_of
 from store.passwords import hash_password
+from store.roles import ROLES
 
-ROLES = ("viewer", "editor", "admin")
-"""Lowest first; the console maps them onto its ordered ``Role``."""
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 MIN_PASSWORD_LENGTH = 8
 

@@ -87,8 +87,18 @@ def test_each_route_refuses_callers_below_its_role(
                 checked += 1
             else:
                 assert response.status_code not in (401, 403), where
+                assert response.status_code < 500, where
                 assert not (response.location or "").startswith("/login"), where
     assert checked > 50
+
+
+def test_the_account_and_admin_pages_render(clients: dict[Role, FlaskClient]) -> None:
+    admin = clients[Role.ADMIN]
+    for url in ("/account", "/admin/users", "/admin/tokens", "/admin/audit"):
+        page = admin.get(url)
+        assert page.status_code == 200, url
+        assert 'name="csrf_token"' in page.get_data(as_text=True) or url == "/admin/audit"
+    assert "viewer" in clients[Role.VIEWER].get("/account").get_data(as_text=True)
 
 
 def test_editor_routes_include_every_state_change(app: Flask) -> None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, select, update
 
 from store.models import LoginFailure, table_of
+from store.sqlutil import insert_ignoring_conflicts
 
 FAILURES = table_of(LoginFailure)
 
@@ -41,15 +42,21 @@ def locked_until(connection: Connection, key: str, now: float) -> float | None:
 
 
 def record_failure(connection: Connection, key: str, rule: ThrottleRule, now: float) -> None:
+    """Count a failure; two workers counting the same key at once both count.
+
+    The row is created if missing (ignoring a concurrent creation), then read
+    under a row lock (PostgreSQL; SQLite's write transaction already holds
+    the database) and updated.
+    """
+    fresh = {"key": key, "failures": 0, "first_failure_at": now, "locked_until": None}
+    insert_ignoring_conflicts(connection, FAILURES, [fresh])
     row = connection.execute(
-        select(FAILURES.c.failures, FAILURES.c.first_failure_at).where(FAILURES.c.key == key)
-    ).first()
-    if row is None or now - row.first_failure_at > rule.window_seconds:
-        connection.execute(delete(FAILURES).where(FAILURES.c.key == key))
+        select(FAILURES.c.failures, FAILURES.c.first_failure_at)
+        .where(FAILURES.c.key == key)
+        .with_for_update()
+    ).one()
+    if now - row.first_failure_at > rule.window_seconds:
         failures, first = 1, now
-        connection.execute(
-            insert(FAILURES).values(key=key, failures=1, first_failure_at=now, locked_until=None)
-        )
     else:
         failures, first = row.failures + 1, row.first_failure_at
     lock = now + rule.lockout_seconds if failures >= rule.max_failures else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import Engine
 
@@ -70,3 +72,21 @@ def test_tokens_are_stored_hashed_and_go_with_their_user(database: Engine) -> No
         delete_user(connection, "ann")
         assert find_user(connection, "ann") is None
         assert list_tokens(connection) == []
+
+
+def test_concurrent_failures_on_one_key_are_all_counted(database: Engine) -> None:
+    rule = ThrottleRule("t", max_failures=8, window_seconds=60.0, lockout_seconds=300.0)
+    barrier = threading.Barrier(8)
+
+    def fail() -> None:
+        barrier.wait()
+        with write_transaction(database) as connection:
+            record_failure(connection, "k", rule, 1.0)
+
+    threads = [threading.Thread(target=fail) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with database.connect() as connection:
+        assert locked_until(connection, "k", 2.0) == 301.0  # the 8th failure locked it

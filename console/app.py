@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections.abc import Callable
 
 from flask import Flask, Response
 from sqlalchemy import Engine
 
-from console import auth, ops, pages, pages_alerts, pages_silences, telemetry
+from console import (
+    audit,
+    auth,
+    ops,
+    pages,
+    pages_admin,
+    pages_alerts,
+    pages_login,
+    pages_silences,
+    sessions,
+    telemetry,
+)
 from console.api import (
     alertmanager,
     alertmanager_silences,
@@ -20,6 +30,7 @@ from console.api import (
     prometheus,
     rules,
 )
+from console.api import audit as audit_api
 from console.config import LoadedConfig
 from console.context import EXTENSION_KEY, ConsoleContext
 from promql.engine import Engine as QueryEngine
@@ -43,7 +54,6 @@ def create_app(
     """Build the console for a loaded configuration; the database is opened, not migrated."""
     config = loaded.config
     app = Flask(__name__)
-    app.config["SECRET_KEY"] = config.auth.secret_key or secrets.token_hex(32)
     app.config["JSON_SORT_KEYS"] = False
     engine = database or open_engine(
         database_url(config.storage), busy_timeout_seconds=config.storage.busy_timeout
@@ -61,7 +71,18 @@ def create_app(
         clock=clock,
     )
     envelope.register(app)
+    sessions.install(
+        app,
+        sessions.key_loader(
+            engine,
+            secret_key=config.auth.secret_key,
+            secret_key_file=config.auth.secret_key_file,
+        ),
+        secure=config.auth.secure_cookies,
+        lifetime_seconds=config.auth.session_lifetime,
+    )
     auth.install(app, anonymous_read=config.auth.anonymous_read)
+    audit.install(app)
     telemetry.install(app)
     for blueprint in (
         ops.blueprint,
@@ -75,6 +96,9 @@ def create_app(
         notifications.blueprint,
         pages_alerts.blueprint,
         pages_silences.blueprint,
+        pages_login.blueprint,
+        pages_admin.blueprint,
+        audit_api.blueprint,
     ):
         app.register_blueprint(blueprint)
     app.view_functions["static"] = auth.public(app.view_functions["static"])

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from console.cli_users import add_user_commands
 from console.config import LoadedConfig, load_config
 from store.configfile import ConfigError
 
@@ -347,6 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     promql_test.add_argument("files", nargs="+")
     promql_test.set_defaults(handler=cmd_promql_test)
     _add_import_commands(commands)
+    add_user_commands(commands)
     return parser
 
 

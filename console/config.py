@@ -74,10 +74,21 @@ class AgentConfig(ConfigModel):
 
 
 class AuthConfig(ConfigModel):
-    """Who may use the console; anonymous read is off unless a deployment says so."""
+    """Who may use the console; anonymous read is off unless a deployment says so.
+
+    ``secret_key`` (best as ``${VIGIL_SECRET_KEY}``) or ``secret_key_file`` sign
+    session cookies; with neither, a key generated once is kept in the store.
+    ``secure_cookies`` unset means: Secure when the request came over HTTPS.
+    """
 
     anonymous_read: bool = False
     secret_key: str | None = None
+    secret_key_file: str | None = None
+    secure_cookies: bool | None = None
+    session_lifetime: Duration = Field(default=12 * 3600.0, gt=0)
+    login_max_failures: int = Field(default=5, ge=1)
+    """Failures from one address for one user name before that pair is locked out."""
+    login_lockout: Duration = Field(default=900.0, gt=0)
 
 
 class RuleFilesConfig(ConfigModel):

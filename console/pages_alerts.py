@@ -48,7 +48,7 @@ NOTICES = {
 
 def can_edit() -> bool:
     """Whether to offer state-changing buttons (the endpoints check again)."""
-    return auth.caller_role(current().loaded.config.auth.anonymous_read) >= Role.EDITOR
+    return auth.current_caller().role >= Role.EDITOR
 
 
 def notice() -> str:

@@ -18,9 +18,9 @@ from alerts.matchers import MatcherError, format_matchers, parse_matchers
 from alerts.silences import ACTIVE, EXPIRED, PENDING, SilenceNotFound, get_silence, list_silences
 from alerts.silences import expire_silence as store_expire
 from console.api.alertmanager_errors import Rejected
-from console.api.alertmanager_silences import save_silence, silence_author
+from console.api.alertmanager_silences import note_saved, save_silence, silence_author
 from console.api.silence_body import parse_time
-from console.auth import Role, requires
+from console.auth import Role, current_caller, requires
 from console.context import current
 from console.pages_alerts import can_edit, notice
 from promql.durations import DurationError, parse_duration
@@ -84,7 +84,11 @@ def silences() -> str:
 @requires(Role.VIEWER)
 def silence_form() -> str | tuple[str, int]:
     """An empty form, one prefilled from an alert (``?matchers=``), or an existing silence's."""
-    form = SilenceForm(matchers=request.args.get("matchers", ""))
+    caller = current_caller()
+    form = SilenceForm(
+        matchers=request.args.get("matchers", ""),
+        created_by="" if caller.is_anonymous else caller.name,
+    )
     silence_id = request.args.get("id", "")
     if silence_id:
         with current().database.connect() as connection:
@@ -146,6 +150,7 @@ def save() -> BaseResponse | tuple[str, int]:
             )
     except Rejected as error:
         return _render_form(form, error.message), error.status
+    note_saved(saved, replaced=form.id)
     return redirect(url_for("silence_pages.silences", notice="created", id=saved.id))
 
 

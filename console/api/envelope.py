@@ -77,10 +77,10 @@ def register(app: Flask, prefix: str = "/api/") -> None:
         return response
 
 
-def unauthorized(path: str) -> Response:
-    """401 for an API caller without the role a route needs, in that API's shape."""
+def unauthorized(path: str, message: str = "authentication required") -> Response:
+    """401 for an API caller without valid credentials, in that API's shape."""
     if path.startswith(alertmanager_errors.PREFIX):
         return alertmanager_errors.unauthorized()
-    response = error_response("bad_data", "authentication required")
+    response = error_response("bad_data", message)
     response.status_code = 401
     return response

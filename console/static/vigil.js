@@ -42,3 +42,24 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+// State-changing fetch() calls send the session's CSRF token, as forms do in a hidden field.
+function csrfHeaders(headers = {}) {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? { ...headers, "X-CSRF-Token": meta.content } : headers;
+}
+
+// Buttons marked data-post-url (none need a page reload) POST with the token and reload.
+document.addEventListener("click", async (event) => {
+  const button = event.target instanceof Element ? event.target.closest("[data-post-url]") : null;
+  if (!button) {
+    return;
+  }
+  event.preventDefault();
+  const response = await fetch(button.dataset.postUrl, { method: "POST", headers: csrfHeaders() });
+  if (response.ok) {
+    window.location.reload();
+  } else {
+    window.alert("Refused: " + (await response.text()));
+  }
+});

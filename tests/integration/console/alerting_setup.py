@@ -8,15 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
 from flask import Flask
 from sqlalchemy import Engine
 
-import console.auth
 from alerts.alerting import FIRING, PENDING, ActiveAlert
 from alerts.state import save_states
 from console.app import create_app
-from console.auth import Role
 from console.config import LoadedConfig, VigilConfig
 from promql.labels import make_labels
 from store.db import write_transaction
@@ -71,11 +68,6 @@ def build_app(
     app = create_app(LoadedConfig(config=config), database=database, clock=clock)
     app.testing = True
     return app
-
-
-def make_editor(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Accounts do not exist yet: make every caller an editor."""
-    monkeypatch.setattr(console.auth, "caller_role", lambda anonymous_read: Role.EDITOR)
 
 
 def firing(name: str, at: float = NOW - 600, value: float = 1.0, **labels: str) -> ActiveAlert:

@@ -13,12 +13,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
 from alerts.manager import load_groups, retire_removed_rules
+from tests.integration.console.accounts import log_in
 from tests.integration.console.alerting_setup import (
     NOW,
     Clock,
     build_app,
     firing,
-    make_editor,
     pending,
     store_alerts,
 )
@@ -39,8 +39,8 @@ def client(database: Engine, clock: Clock) -> Iterator[FlaskClient]:
 
 
 @pytest.fixture
-def editor(monkeypatch: pytest.MonkeyPatch) -> None:
-    make_editor(monkeypatch)
+def editor(client: FlaskClient, database: Engine) -> None:
+    log_in(client, database, "editor", name="alice")
 
 
 def page(client: FlaskClient, url: str, status: int = 200) -> str:

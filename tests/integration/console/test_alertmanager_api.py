@@ -17,12 +17,12 @@ from alerts.payload import alert_fingerprint
 from alerts.silences import create_silence
 from promql.labels import make_labels
 from store.db import write_transaction
+from tests.integration.console.accounts import log_in
 from tests.integration.console.alerting_setup import (
     NOW,
     Clock,
     build_app,
     firing,
-    make_editor,
     store_alerts,
 )
 
@@ -42,8 +42,8 @@ def client(database: Engine, clock: Clock) -> Iterator[FlaskClient]:
 
 
 @pytest.fixture
-def editor(monkeypatch: pytest.MonkeyPatch) -> None:
-    make_editor(monkeypatch)
+def editor(client: FlaskClient, database: Engine) -> None:
+    log_in(client, database, "editor", name="alice")
 
 
 @pytest.fixture

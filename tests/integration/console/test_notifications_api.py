@@ -13,7 +13,8 @@ from alerts.outbox import deliver_due
 from console.config import VigilConfig
 from store.db import write_transaction
 from store.models import Notification, NotificationAttempt
-from tests.integration.console.alerting_setup import NOW, Clock, build_app, make_editor
+from tests.integration.console.accounts import log_in
+from tests.integration.console.alerting_setup import NOW, Clock, build_app
 from tests.webhook_receiver import Receiver
 
 
@@ -32,8 +33,8 @@ def client(database: Engine, receiver: Receiver) -> Iterator[FlaskClient]:
 
 
 @pytest.fixture
-def editor(monkeypatch: pytest.MonkeyPatch) -> None:
-    make_editor(monkeypatch)
+def editor(client: FlaskClient, database: Engine) -> None:
+    log_in(client, database, "editor")
 
 
 def add_row(

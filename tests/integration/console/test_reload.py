@@ -15,14 +15,13 @@ from flask.testing import FlaskClient
 from prometheus_client import REGISTRY
 from sqlalchemy import Engine
 
-import console.auth
 import console.ops
 from alerts.rule_status import load_statuses, reload_status
 from console.agent import Agent
 from console.app import create_app
-from console.auth import Role
 from console.config import load_config
 from console.jobs import reload_jobs, rule_jobs
+from tests.integration.console.accounts import log_in
 
 GOOD = "groups:\n  - name: first\n    rules:\n      - record: one\n        expr: vector(1)\n"
 BROKEN = "groups:\n  - name: first\n    rules:\n      - record: one\n        expr: vector(1\n"
@@ -93,17 +92,12 @@ def test_a_broken_rule_file_keeps_the_old_rules_until_it_is_fixed(
     assert last_evaluation(database, "first") == 0  # its status went with it
 
 
-@pytest.fixture
-def editor(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Accounts do not exist yet: make every caller an editor for these tests."""
-    monkeypatch.setattr(console.auth, "caller_role", lambda anonymous_read: Role.EDITOR)
-
-
 def test_post_reload_makes_the_agent_reload_and_returns_its_outcome(
-    agent: Agent, database: Engine, config_dir: Path, editor: None
+    agent: Agent, database: Engine, config_dir: Path
 ) -> None:
     app = create_app(load_config(str(config_dir / "vigil.yml")), database=database)
     with app.test_client() as client:
+        log_in(client, database, "editor")
         response = client.post("/-/reload")
         assert response.status_code == 200, response.text
         (config_dir / "vigil.yml").write_text(CONFIG + "unknown_key: 1\n")
@@ -116,11 +110,12 @@ def test_post_reload_makes_the_agent_reload_and_returns_its_outcome(
 
 
 def test_post_reload_without_an_agent_is_accepted_but_unanswered(
-    database: Engine, config_dir: Path, editor: None, monkeypatch: pytest.MonkeyPatch
+    database: Engine, config_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(console.ops, "RELOAD_WAIT_SECONDS", 0.2)
     app = create_app(load_config(str(config_dir / "vigil.yml")), database=database)
     with app.test_client() as client:
+        log_in(client, database, "editor")
         assert client.post("/-/reload").status_code == 202
 
 

@@ -1,0 +1,284 @@
+"""The analysis entry point: detect, fetch, attribute, score, rank.
+
+``analyze`` is pure apart from the injected query function: give it the same
+answers and it returns the same report.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+import numpy as np
+
+from analysis.attribution import Derived, derive
+from analysis.config import AnalysisConfig
+from analysis.detect import detect
+from analysis.findings import (
+    PRODUCER_SHARE,
+    Evidence,
+    Finding,
+    cpu_finding,
+    error_finding,
+    evidence,
+    latency_finding,
+    memory_finding,
+    pool_finding,
+    queue_finding,
+)
+from analysis.graph import Graph, build_graph
+from analysis.signals import Grid, Signals, fetch_signals
+from analysis.source import FloatArray, RangeQuery
+
+TARGET_POINTS = 120
+MIN_STEP = 15.0
+SECONDARY_WEIGHT = 0.1
+"""Findings beyond a suspect's strongest add this share of their score."""
+
+
+@dataclass(frozen=True)
+class Suspect:
+    service: str
+    score: float
+    kind: str
+    since: float | None
+    """When the strongest finding's signal changed."""
+    on_critical_path: bool
+    added_latency_seconds: float
+    """Own time added per front-door request (attribution), 0 off the request path."""
+    findings: tuple[Finding, ...]
+    evidence: tuple[Evidence, ...]
+    links: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Report:
+    start: float
+    end: float
+    baseline_start: float
+    baseline_end: float
+    threshold: float
+    service_label: str | None
+    conventions: tuple[str, ...]
+    suspects: tuple[Suspect, ...]
+    graph: Graph
+
+    @property
+    def bottlenecks(self) -> tuple[Suspect, ...]:
+        """Suspects at or above the threshold."""
+        return tuple(s for s in self.suspects if s.score >= self.threshold)
+
+
+def default_step(start: float, end: float) -> float:
+    return max(MIN_STEP, math.ceil((end - start) / TARGET_POINTS))
+
+
+def analyze(
+    query: RangeQuery,
+    config: AnalysisConfig,
+    start: float,
+    end: float,
+    *,
+    baseline_start: float | None = None,
+    baseline_end: float | None = None,
+) -> Report:
+    """Rank the services that explain the change in [start, end] against the baseline.
+
+    The baseline defaults to the same length just before ``start``.
+    """
+    if end <= start:
+        raise ValueError("end must be after start")
+    b_end = start if baseline_end is None else baseline_end
+    b_start = b_end - (end - start) if baseline_start is None else baseline_start
+    if b_end <= b_start or b_end > start:
+        raise ValueError("the baseline must be a non-empty range before start")
+    step = config.step or default_step(b_start, end)
+    grid = Grid(b_start, start, end, step, baseline_end=b_end if b_end < start else None)
+    detection = detect(query, config, b_start, end)
+    empty = Report(
+        start,
+        end,
+        b_start,
+        b_end,
+        config.threshold,
+        detection.service_label,
+        detection.conventions,
+        (),
+        Graph((), (), (), ()),
+    )
+    if detection.service_label is None:
+        return empty
+    signals = fetch_signals(query, detection, grid, config.rate_interval)
+    graph = build_graph(signals, config.depends_on)
+    derived = derive(signals, graph)
+    suspects = _rank(signals, graph, derived, config)
+    return Report(
+        start,
+        end,
+        b_start,
+        b_end,
+        config.threshold,
+        detection.service_label,
+        detection.conventions,
+        suspects,
+        graph,
+    )
+
+
+def _reachable(graph: Graph) -> set[str]:
+    seen: set[str] = set()
+    todo = list(graph.entries)
+    while todo:
+        node = todo.pop()
+        if node not in seen:
+            seen.add(node)
+            todo.extend(graph.callees(node))
+    return seen
+
+
+def _front_door(signals: Signals, graph: Graph) -> tuple[float, float]:
+    """(baseline mean latency, current request rate) of the entries together."""
+    times, window_start = signals.grid.times, signals.grid.window_start
+    base = times < window_start
+    spent = served = rate = 0.0
+    for name in graph.entries:
+        series = signals.services[name]
+        spent += float(np.nanmedian(series.time_spent[base])) if base.any() else 0.0
+        served += float(np.nanmedian(series.served[base])) if base.any() else 0.0
+        window = series.requests[~base]
+        rate += float(np.nanmedian(window)) if np.isfinite(window).any() else 0.0
+    latency = spent / served if served > 0 else 0.0
+    return (latency if math.isfinite(latency) else 0.0), rate
+
+
+def _ratio(a: FloatArray, b: FloatArray) -> FloatArray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(b > 0, a / b, np.nan)
+
+
+def _service_evidence(signals: Signals, name: str, values: Derived) -> dict[str, Evidence]:
+    times, window_start = signals.grid.times, signals.grid.window_start
+    series = signals.services.get(name)
+    candidates: dict[str, FloatArray] = {}
+    if series is not None:
+        candidates.update(
+            {
+                "requests_per_second": values.rate,
+                "error_ratio": values.error_ratio,
+                "own_error_ratio": values.own_error_ratio,
+                "latency_seconds": values.latency,
+                "own_latency_seconds": values.own_latency,
+                "own_seconds_per_second": values.own_time,
+            }
+        )
+        candidates.update({f"{q}_seconds": v for q, v in series.quantiles.items()})
+    gauges = signals.gauges.get(name, {})
+    for kind, level in gauges.items():
+        candidates[kind] = level
+    if "cpu" in gauges and series is not None:
+        candidates["cpu_per_request"] = _ratio(gauges["cpu"], series.requests)
+    out: dict[str, Evidence] = {}
+    for signal, data in candidates.items():
+        found = evidence(signal, times, data, window_start)
+        if found is not None:
+            out[signal] = found
+    return out
+
+
+def _findings(
+    signals: Signals,
+    name: str,
+    found: dict[str, Evidence],
+    added: float,
+    entry_latency: float,
+    on_path: bool,
+    consumers_backlogged: bool,
+) -> list[Finding]:
+    series = signals.services.get(name)
+    off_path = series is not None and series.off_path
+    out: list[Finding | None] = []
+    if "own_latency_seconds" in found:
+        out.append(
+            latency_finding(
+                found["own_latency_seconds"], added, entry_latency, off_path or not on_path
+            )
+        )
+    if "own_error_ratio" in found:
+        out.append(error_finding(found["own_error_ratio"]))
+    if "cpu" in found:
+        out.append(cpu_finding(found.get("cpu_per_request"), found["cpu"]))
+    if "pool" in found:
+        out.append(pool_finding(found["pool"]))
+    if "memory" in found:
+        out.append(memory_finding(found["memory"]))
+    if "queue" in found:
+        rate = found.get("requests_per_second")
+        drain = rate.current if rate is not None else 0.0
+        queue = queue_finding(found["queue"], drain, consumer=off_path)
+        if queue is not None and not off_path and not consumers_backlogged:
+            queue = Finding(queue.kind, queue.score / PRODUCER_SHARE, queue.signal, queue.detail)
+        out.append(queue)
+    return sorted((f for f in out if f is not None and f.score > 0), key=lambda f: -f.score)
+
+
+def _rank(
+    signals: Signals, graph: Graph, derived: dict[str, Derived], config: AnalysisConfig
+) -> tuple[Suspect, ...]:
+    entry_latency, entry_rate = _front_door(signals, graph)
+    on_path = _reachable(graph)
+    found = {name: _service_evidence(signals, name, derived[name]) for name in derived}
+    for name in signals.gauges.keys() - derived.keys():
+        found[name] = _service_evidence(signals, name, Derived(*([np.zeros(0)] * 7)))
+    consumers_backlogged = any(
+        "queue" in found[name] and found[name]["queue"].significant
+        for name, series in signals.services.items()
+        if series.off_path and name in found
+    )
+    suspects: list[Suspect] = []
+    for name, evidence_by_signal in found.items():
+        own_time = evidence_by_signal.get("own_seconds_per_second")
+        added = (
+            (own_time.current - own_time.baseline) / entry_rate
+            if own_time is not None and entry_rate > 0 and name in on_path
+            else 0.0
+        )
+        findings = _findings(
+            signals,
+            name,
+            evidence_by_signal,
+            added,
+            entry_latency,
+            name in on_path,
+            consumers_backlogged,
+        )
+        score = (
+            findings[0].score + SECONDARY_WEIGHT * sum(f.score for f in findings[1:])
+            if findings
+            else 0.0
+        )
+        shown = tuple(
+            sorted(
+                (e for e in evidence_by_signal.values() if e.significant),
+                key=lambda e: -abs(e.z),
+            )
+        )
+        top = evidence_by_signal.get(findings[0].signal) if findings else None
+        suspects.append(
+            Suspect(
+                service=name,
+                score=round(score, 4),
+                kind=findings[0].kind if findings else "none",
+                since=top.since if top is not None else None,
+                on_critical_path=name in graph.critical_path,
+                added_latency_seconds=max(added, 0.0),
+                findings=tuple(findings),
+                evidence=shown,
+                links={
+                    key: template.replace("{service}", quote(name, safe=""))
+                    for key, template in config.links.items()
+                },
+            )
+        )
+    suspects.sort(key=lambda s: (-s.score, s.service))
+    return tuple(suspects)

@@ -86,8 +86,12 @@ def _resolve(
     side: RequestMetrics | None,
     available: dict[str, set[str]],
     peer_labels: tuple[str, ...] = (),
+    *,
+    strict: bool = False,
 ) -> ResolvedRequests | None:
     if side is None or f"{side.duration}_count" not in available:
+        return None
+    if strict and side.requests is not None and side.requests not in available:
         return None
     requests = (
         side.requests if side.requests and side.requests in available else f"{side.duration}_count"
@@ -116,26 +120,27 @@ def detect(query: RangeQuery, config: AnalysisConfig, start: float, end: float) 
     client: list[ResolvedRequests] = []
     gauges: list[Gauge] = []
     used: set[str] = set()
-    names: list[str] = []
-    for convention in conventions:
-        matched = False
-        for side, into, peers in (
-            (convention.server, server, ()),
-            (convention.workers, server, ()),
-            (convention.client, client, peer_labels),
-        ):
-            resolved = _resolve(convention.name, side, available, peers)
-            if resolved is not None and resolved.metrics.duration not in used:
-                used.add(resolved.metrics.duration)
-                into.append(resolved)
-                matched = True
-        for gauge in convention.gauges:
-            if gauge.metric in available and gauge.metric not in used:
-                used.add(gauge.metric)
-                gauges.append(gauge)
-                matched = True
-        if matched:
-            names.append(convention.name)
+    matched: set[str] = set()
+    # First the conventions whose named request counter exists, then the rest: a
+    # histogram two conventions share belongs to the one whose counter is there.
+    for strict in (True, False):
+        for convention in conventions:
+            for side, into, peers in (
+                (convention.server, server, ()),
+                (convention.workers, server, ()),
+                (convention.client, client, peer_labels),
+            ):
+                resolved = _resolve(convention.name, side, available, peers, strict=strict)
+                if resolved is not None and resolved.metrics.duration not in used:
+                    used.add(resolved.metrics.duration)
+                    into.append(resolved)
+                    matched.add(convention.name)
+            for gauge in convention.gauges:
+                if gauge.metric in available and gauge.metric not in used:
+                    used.add(gauge.metric)
+                    gauges.append(gauge)
+                    matched.add(convention.name)
+    names = [c.name for c in conventions if c.name in matched]
     on_server = (
         set().union(*(available[f"{r.metrics.duration}_count"] for r in server))
         if server

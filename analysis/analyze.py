@@ -274,11 +274,17 @@ def _rank(
                 added_latency_seconds=max(added, 0.0),
                 findings=tuple(findings),
                 evidence=shown,
-                links={
-                    key: template.replace("{service}", quote(name, safe=""))
-                    for key, template in config.links.items()
-                },
+                links=_links(config, name, signals.service_label),
             )
         )
     suspects.sort(key=lambda s: (-s.score, s.service))
     return tuple(suspects)
+
+
+def _links(config: AnalysisConfig, service: str, label: str) -> dict[str, str]:
+    return {
+        key: template.replace("{service}", quote(service, safe="")).replace(
+            "{label}", quote(label, safe="")
+        )
+        for key, template in config.links.items()
+    }

@@ -14,8 +14,9 @@ LABEL_NAME = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
 
 DEFAULT_LINKS: dict[str, str] = {
     "alerts": "/alerts",
-    "requests": "/api/v1/analysis/bottlenecks?service={service}",
+    "series": "/api/v1/series?match[]=%7B{label}%3D%22{service}%22%7D",
 }
+"""Pages about a service; point them at your dashboards and logs in vigil.yml."""
 
 
 class RequestMapping(ConfigModel):
@@ -76,4 +77,5 @@ class AnalysisConfig(ConfigModel):
     step: Duration | None = Field(default=None, gt=0)
     """Resolution of the signals; by default about 120 points over baseline and window."""
     links: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_LINKS))
-    """Name -> URL template; ``{service}`` is replaced by the (URL-quoted) service name."""
+    """Name -> URL template; ``{service}`` and ``{label}`` become the (URL-quoted) service
+    name and the label that names services."""

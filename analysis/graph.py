@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -32,6 +33,9 @@ class Graph:
     """Front doors: services serving requests that no other service calls."""
     critical_path: tuple[str, ...]
     """From the busiest front door, always to the callee waited on longest."""
+
+    def critical_edges(self) -> set[tuple[str, str]]:
+        return set(itertools.pairwise(self.critical_path))
 
     def callees(self, service: str) -> list[str]:
         return [edge.callee for edge in self.edges if edge.caller == service]

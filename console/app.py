@@ -9,10 +9,11 @@ from collections.abc import Callable
 from flask import Flask, Response
 from sqlalchemy import Engine
 
-from console import auth, ops, pages, pages_alerts, pages_silences, telemetry
+from console import auth, ops, pages, pages_alerts, pages_analysis, pages_silences, telemetry
 from console.api import (
     alertmanager,
     alertmanager_silences,
+    analysis,
     envelope,
     figures,
     notifications,
@@ -54,9 +55,7 @@ def create_app(
         database=engine,
         querier=querier,
         query_engine=query_engine,
-        datasources=build_datasources(
-            config.datasources, LocalDatasource(query_engine, querier)
-        ),
+        datasources=build_datasources(config.datasources, LocalDatasource(query_engine, querier)),
         clock=clock,
     )
     envelope.register(app)
@@ -73,6 +72,8 @@ def create_app(
         notifications.blueprint,
         pages_alerts.blueprint,
         pages_silences.blueprint,
+        analysis.blueprint,
+        pages_analysis.blueprint,
     ):
         app.register_blueprint(blueprint)
     app.view_functions["static"] = auth.public(app.view_functions["static"])

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from analysis.conventions import ERROR_PATTERN, STATUS_LABELS, Convention, Gauge, RequestMetrics
+from promql.errors import PromQLError
+from promql.parser import parse_expr
 from store.configfile import ConfigModel, Duration
 
 METRIC_NAME = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
@@ -26,6 +29,16 @@ class RequestMapping(ConfigModel):
     requests: str | None = Field(default=None, pattern=METRIC_NAME)
     status_label: str | None = Field(default=None, pattern=LABEL_NAME)
     error_pattern: str = ERROR_PATTERN
+    """Status values that count as failures (a PromQL regex, anchored)."""
+
+    @field_validator("error_pattern")
+    @classmethod
+    def _is_regex(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as error:
+            raise ValueError(f"not a regular expression: {error}") from None
+        return value
 
     def to_metrics(self, *, off_path: bool = False) -> RequestMetrics:
         labels = (self.status_label,) if self.status_label else STATUS_LABELS
@@ -38,6 +51,16 @@ class GaugeMapping(ConfigModel):
     counter: bool = False
     capacity: str | None = Field(default=None, pattern=METRIC_NAME)
     selector: str = ""
+    """Label matchers narrowing the metric, as inside braces: ``state="used"``."""
+
+    @field_validator("selector")
+    @classmethod
+    def _is_selector(cls, value: str) -> str:
+        try:
+            parse_expr(f"m{{{value}}}")
+        except PromQLError as error:
+            raise ValueError(f"not label matchers: {error}") from None
+        return value
 
     def to_gauge(self) -> Gauge:
         return Gauge(self.kind, self.metric, self.counter, self.capacity, self.selector)

@@ -42,6 +42,15 @@ OTEL = Naming(
     status_label="http_response_status_code",
     peer_format="{peer}.shop.svc.cluster.local:8443",
 )
+#: A fleet's own names, known to the analysis only through vigil.yml's mapping.
+HOMEGROWN = Naming(
+    server="shop_handler_seconds",
+    client="shop_outbound_seconds",
+    service_label="app",
+    route_label="handler",
+    status_label="rc",
+    peer_label="dest",
+)
 MICROMETER = Naming(
     server="http_server_requests_seconds",
     client=None,

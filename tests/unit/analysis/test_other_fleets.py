@@ -8,6 +8,7 @@ from analysis.analyze import Report, analyze
 from analysis.config import AnalysisConfig
 from bench.bottlenecks import engine_query
 from tests.unit.analysis.synthetic_fleet import (
+    HOMEGROWN,
     MICROMETER,
     OTEL,
     Fault,
@@ -26,6 +27,16 @@ SHOP = {
     "ledger": Node(0.012),
 }
 SHOP_CALLS = {"storefront": ["basket", "pricing"], "basket": ["ledger"], "pricing": ["ledger"]}
+HOMEGROWN_CONFIG = AnalysisConfig.model_validate(
+    {
+        "service_label": "app",
+        "peer_label": "dest",
+        "metrics": {
+            "server": {"duration": "shop_handler_seconds", "status_label": "rc"},
+            "client": {"duration": "shop_outbound_seconds", "status_label": "rc"},
+        },
+    }
+)
 
 
 def _report(naming: Naming, fault: Fault | None, config: AnalysisConfig) -> Report:
@@ -37,8 +48,12 @@ def _report(naming: Naming, fault: Fault | None, config: AnalysisConfig) -> Repo
 
 @pytest.mark.parametrize(
     ("naming", "config"),
-    [(OTEL, AnalysisConfig()), (MICROMETER, AnalysisConfig(depends_on=SHOP_CALLS))],
-    ids=["opentelemetry", "micrometer-with-depends_on"],
+    [
+        (OTEL, AnalysisConfig()),
+        (MICROMETER, AnalysisConfig(depends_on=SHOP_CALLS)),
+        (HOMEGROWN, HOMEGROWN_CONFIG),
+    ],
+    ids=["opentelemetry", "micrometer-with-depends_on", "own-names-mapped-in-vigil-yml"],
 )
 @pytest.mark.parametrize(
     "fault",
@@ -76,3 +91,10 @@ def test_it_infers_the_call_graph_from_opentelemetry_client_metrics() -> None:
         ("pricing", "ledger"),
     }
     assert report.conventions == ("opentelemetry",)
+
+
+def test_own_names_are_found_only_through_the_mapping() -> None:
+    assert _report(HOMEGROWN, None, AnalysisConfig()).suspects == ()
+    report = _report(HOMEGROWN, None, HOMEGROWN_CONFIG)
+    assert report.conventions == ("custom",)
+    assert report.graph.critical_path[0] == "storefront"

@@ -194,20 +194,25 @@ def _findings(
     entry_latency: float,
     on_path: bool,
     consumers_backlogged: bool,
+    entry_growth: float,
 ) -> list[Finding]:
     series = signals.services.get(name)
     off_path = series is not None and series.off_path
+    load = _extra_load(found.get("requests_per_second"), entry_growth)
     out: list[Finding | None] = []
     if "own_latency_seconds" in found:
         out.append(
-            latency_finding(
-                found["own_latency_seconds"], added, entry_latency, off_path or not on_path
+            _under_load(
+                latency_finding(
+                    found["own_latency_seconds"], added, entry_latency, off_path or not on_path
+                ),
+                load,
             )
         )
     if "own_error_ratio" in found:
         out.append(error_finding(found["own_error_ratio"]))
     if "cpu" in found:
-        out.append(cpu_finding(found.get("cpu_per_request"), found["cpu"]))
+        out.append(_under_load(cpu_finding(found.get("cpu_per_request"), found["cpu"]), load))
     if "pool" in found:
         out.append(pool_finding(found["pool"]))
     if "memory" in found:
@@ -220,6 +225,35 @@ def _findings(
             queue = Finding(queue.kind, queue.score / PRODUCER_SHARE, queue.signal, queue.detail)
         out.append(queue)
     return sorted((f for f in out if f is not None and f.score > 0), key=lambda f: -f.score)
+
+
+def _extra_load(rate: Evidence | None, entry_growth: float) -> float:
+    """How much more traffic than the front door's growth explains (1.0: none)."""
+    if rate is None or not rate.significant or rate.baseline <= 0:
+        return 1.0
+    return max(1.0, rate.current / rate.baseline / max(entry_growth, 1e-9))
+
+
+def _under_load(finding: Finding | None, load: float) -> Finding | None:
+    """A slowdown under extra work sent by callers is partly theirs: divide it by the load.
+
+    (When a cache dies, the database behind it slows under the fallback reads; the
+    cache, failing every request, must stay the first suspect.)
+    """
+    if finding is None or load <= 1.0:
+        return finding
+    detail = f"{finding.detail}, under x{load:.1f} the usual traffic"
+    return Finding(finding.kind, finding.score / load, finding.signal, detail)
+
+
+def _entry_growth(graph: Graph, found: dict[str, dict[str, Evidence]]) -> float:
+    rates = [
+        found[e]["requests_per_second"]
+        for e in graph.entries
+        if "requests_per_second" in found.get(e, {})
+    ]
+    baseline = sum(r.baseline for r in rates)
+    return sum(r.current for r in rates) / baseline if baseline > 0 else 1.0
 
 
 def _rank(
@@ -235,6 +269,7 @@ def _rank(
         for name, series in signals.services.items()
         if series.off_path and name in found
     )
+    entry_growth = _entry_growth(graph, found)
     suspects: list[Suspect] = []
     for name, evidence_by_signal in found.items():
         own_time = evidence_by_signal.get("own_seconds_per_second")
@@ -251,16 +286,21 @@ def _rank(
             entry_latency,
             name in on_path,
             consumers_backlogged,
+            entry_growth,
         )
         score = (
             findings[0].score + SECONDARY_WEIGHT * sum(f.score for f in findings[1:])
             if findings
             else 0.0
         )
+        scored = [f.signal for f in findings]
         shown = tuple(
             sorted(
                 (e for e in evidence_by_signal.values() if e.significant),
-                key=lambda e: -abs(e.z),
+                key=lambda e: (
+                    scored.index(e.signal) if e.signal in scored else len(scored),
+                    -abs(e.z),
+                ),
             )
         )
         top = evidence_by_signal.get(findings[0].signal) if findings else None

@@ -99,6 +99,11 @@ class AnalysisConfig(ConfigModel):
     rate_interval: Duration = Field(default=60.0, gt=0)
     step: Duration | None = Field(default=None, gt=0)
     """Resolution of the signals; by default about 120 points over baseline and window."""
+    score_interval: Duration | None = Field(default=None, gt=0)
+    """When set, the agent writes ``vigil_bottleneck_score{service}`` this often, so an
+    alerting rule can fire on it (e.g. ``vigil_bottleneck_score >= 1``)."""
+    score_window: Duration = Field(default=900.0, gt=0)
+    """The window those scores analyse (the baseline is the same length before it)."""
     links: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_LINKS))
     """Name -> URL template; ``{service}`` and ``{label}`` become the (URL-quoted) service
     name and the label that names services."""

@@ -11,10 +11,15 @@ from sqlalchemy import Engine
 
 from bench.bottlenecks import FAULT_DELAY, SCRAPE_STEP, START
 from collectors.importers.openmetrics import read_openmetrics
+from console.agent import AgentResources
 from console.app import create_app
 from console.config import LoadedConfig, VigilConfig
+from console.jobs import bottleneck_jobs
 from demo import iter_history
+from promql.engine import Engine as QueryEngine
+from promql.values import Vector
 from store.db import write_transaction
+from store.querier import StoreQuerier
 from store.samples import Sample, append_samples
 from store.series import SeriesIndex
 
@@ -139,3 +144,18 @@ def test_a_mapping_and_links_from_vigil_yml_are_used(database: Engine) -> None:
     html = client.get(f"/analysis/bottlenecks?start={END - 300}&end={END}").get_data(as_text=True)
     assert "javascript:" not in html
     assert "nothing holds the fleet back" in html
+
+
+def test_the_agent_stores_scores_a_rule_can_fire_on(database: Engine) -> None:
+    _load(database, "db-slow")
+    config = VigilConfig.model_validate(
+        {"analysis": {"score_interval": "1m", "score_window": "5m"}}
+    )
+    resources = AgentResources(database=database, clock=lambda: END)
+    (job,) = bottleneck_jobs(LoadedConfig(config=config), resources)
+    assert job.interval == 60.0
+    job.run()
+    firing = QueryEngine().instant_query(StoreQuerier(database), "vigil_bottleneck_score >= 1", END)
+    assert isinstance(firing, Vector)
+    assert [dict(s.labels).get("service") for s in firing.samples] == ["database"]
+    assert bottleneck_jobs(LoadedConfig(config=VigilConfig()), resources) == []

@@ -137,19 +137,18 @@ def _reachable(graph: Graph) -> set[str]:
     return seen
 
 
-def _front_door(signals: Signals, graph: Graph) -> tuple[float, float]:
-    """(baseline mean latency, current request rate) of the entries together."""
-    times, window_start = signals.grid.times, signals.grid.window_start
-    base = times < window_start
+def _front_door(graph: Graph, found: dict[str, dict[str, Evidence]]) -> tuple[float, float]:
+    """(baseline mean latency, current request rate) of the front doors together."""
     spent = served = rate = 0.0
     for name in graph.entries:
-        series = signals.services[name]
-        spent += float(np.nanmedian(series.time_spent[base])) if base.any() else 0.0
-        served += float(np.nanmedian(series.served[base])) if base.any() else 0.0
-        window = series.requests[~base]
-        rate += float(np.nanmedian(window)) if np.isfinite(window).any() else 0.0
-    latency = spent / served if served > 0 else 0.0
-    return (latency if math.isfinite(latency) else 0.0), rate
+        latency = found.get(name, {}).get("latency_seconds")
+        requests = found.get(name, {}).get("requests_per_second")
+        if latency is None or requests is None:
+            continue
+        spent += latency.baseline * requests.baseline
+        served += requests.baseline
+        rate += requests.current
+    return (spent / served if served > 0 else 0.0), rate
 
 
 def _ratio(a: FloatArray, b: FloatArray) -> FloatArray:
@@ -259,11 +258,11 @@ def _entry_growth(graph: Graph, found: dict[str, dict[str, Evidence]]) -> float:
 def _rank(
     signals: Signals, graph: Graph, derived: dict[str, Derived], config: AnalysisConfig
 ) -> tuple[Suspect, ...]:
-    entry_latency, entry_rate = _front_door(signals, graph)
     on_path = _reachable(graph)
     found = {name: _service_evidence(signals, name, derived[name]) for name in derived}
     for name in signals.gauges.keys() - derived.keys():
         found[name] = _service_evidence(signals, name, Derived(*([np.zeros(0)] * 7)))
+    entry_latency, entry_rate = _front_door(graph, found)
     consumers_backlogged = any(
         "queue" in found[name] and found[name]["queue"].significant
         for name, series in signals.services.items()

@@ -52,22 +52,30 @@ class Change:
 def compare(
     times: FloatArray, values: FloatArray, window_start: float, *, floor: float = 0.0
 ) -> Change | None:
-    """Compare the window with the baseline; None when either has too little data.
+    """Compare the window with the baseline; None when there is too little data.
 
     ``floor`` is the smallest noise scale (in the signal's unit): below it a
     move is never significant, which keeps a quiet zero baseline from turning
-    one stray error into an infinite z-score.
+    one stray error into an infinite z-score. When the baseline holds no data
+    (a store younger than window and baseline together), the window's own
+    points before its change point stand in for it.
     """
     ok = np.isfinite(values)
     series, stamps = values[ok], times[ok]
     first = int(np.searchsorted(stamps, window_start, "left"))
-    base = series[:first]
-    if base.size < MIN_BASELINE_POINTS or first >= series.size:
+    if first >= series.size:
         return None
+    if first < MIN_BASELINE_POINTS:
+        if series.size < 2 * MIN_BASELINE_POINTS:
+            return None
+        split = _change_point(series, MIN_BASELINE_POINTS)
+        first = split
+    else:
+        split = _change_point(series, first)
+    base = series[:first]
     level = float(np.median(base))
     spread = 1.4826 * float(np.median(np.abs(base - level)))
     scale = max(spread, 0.05 * abs(level), floor, 1e-12)
-    split = _change_point(series, first)
     current = float(np.median(series[split:]))
     z = (current - level) / scale
     since = float(stamps[split]) if abs(z) >= Z_SIGNIFICANT else None

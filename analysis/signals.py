@@ -110,6 +110,12 @@ class _Fetcher:
         return {key[0]: values for key, values in self.keyed(expression, (service,)).items()}
 
 
+def _zero_where_absent(errors: FloatArray, traffic: FloatArray) -> FloatArray:
+    """No failure series yet while requests flow means no failures, not no data: a
+    counter for status 503 is only born with the first 503."""
+    return np.where(np.isnan(errors) & np.isfinite(traffic), 0.0, errors)
+
+
 def _status_selector(side: ResolvedRequests) -> str | None:
     if side.status_label is None:
         return None
@@ -138,7 +144,7 @@ def _server(fetch: _Fetcher, side: ResolvedRequests, label: str) -> dict[str, Se
     for service in served:
         out[service] = ServiceSeries(
             requests=requests.get(service, served[service]),
-            errors=errors.get(service, zero),
+            errors=_zero_where_absent(errors.get(service, zero), served[service]),
             time_spent=spent.get(service, zero),
             served=served[service],
             quantiles={name: got.get(service, zero * np.nan) for name, got in quantiles.items()},
@@ -164,7 +170,9 @@ def _client(
     zero = np.zeros(fetch.times.size)
     return {
         (key[0], key[1]): CallSeries(
-            calls=values, errors=errors.get(key, zero), time_spent=spent.get(key, zero)
+            calls=values,
+            errors=_zero_where_absent(errors.get(key, zero), values),
+            time_spent=spent.get(key, zero),
         )
         for key, values in calls.items()
     }

@@ -22,14 +22,14 @@ import shlex
 import statistics
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from analysis.analyze import Report, analyze
 from analysis.config import AnalysisConfig
 from analysis.source import RangeQuery
 from collectors.importers.openmetrics import read_openmetrics
-from demo import FAULTS, iter_history
+from demo import FAULTS, HistoryScrape, iter_history
 from promql.engine import Engine
 from promql.memory import MemoryQuerier
 from promql.values import Matrix
@@ -41,17 +41,22 @@ HORIZON = 120.0
 SCRAPE_STEP = 15.0
 
 
-def demo_history(fault: str | None, *, seed: int = 0, until: float = HORIZON) -> MemoryQuerier:
-    """The demo fleet's scrapes from START to ``until`` s after the fault's start."""
+def load_scrapes(scrapes: Iterable[HistoryScrape]) -> MemoryQuerier:
+    """Simulated scrapes (OpenMetrics with timestamps) in an in-memory querier."""
     querier = MemoryQuerier()
-    end = START + FAULT_DELAY + until
-    for scrape in iter_history(
-        START, end, SCRAPE_STEP, fault=fault, fault_delay=FAULT_DELAY, seed=seed
-    ):
+    for scrape in scrapes:
         for samples in read_openmetrics(io.StringIO(scrape.text)):
             for labels, t_ms, value in samples:
                 querier.add(labels, t_ms, value)
     return querier
+
+
+def demo_history(fault: str | None, *, seed: int = 0, until: float = HORIZON) -> MemoryQuerier:
+    """The demo fleet's scrapes from START to ``until`` s after the fault's start."""
+    end = START + FAULT_DELAY + until
+    return load_scrapes(
+        iter_history(START, end, SCRAPE_STEP, fault=fault, fault_delay=FAULT_DELAY, seed=seed)
+    )
 
 
 def engine_query(querier: MemoryQuerier, engine: Engine | None = None) -> RangeQuery:

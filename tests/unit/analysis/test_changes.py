@@ -37,7 +37,20 @@ def test_a_quiet_zero_baseline_needs_the_floor_to_be_crossed() -> None:
     assert compare(TIMES, values, WINDOW_START, floor=0.005).is_significant()  # type: ignore[union-attr]
 
 
-def test_too_little_baseline_gives_no_answer() -> None:
+def test_too_little_data_gives_no_answer() -> None:
     values = np.full(TIMES.size, np.nan)
-    values[TIMES >= 270] = 1.0
+    values[TIMES >= 525] = 1.0
     assert compare(TIMES, values, WINDOW_START) is None
+
+
+def test_without_a_baseline_the_window_before_its_change_stands_in() -> None:
+    rng = np.random.default_rng(5)
+    values = np.full(TIMES.size, np.nan)
+    young = TIMES >= 360  # the store only began mid-window
+    values[young] = 1.0 + rng.normal(0, 0.02, int(young.sum()))
+    quiet = compare(TIMES, values, WINDOW_START)
+    assert quiet is not None and not quiet.is_significant()
+    values[TIMES >= 510] += 1.0
+    change = compare(TIMES, values, WINDOW_START)
+    assert change is not None and change.is_significant()
+    assert change.since == 510.0 and 0.95 < change.baseline < 1.05

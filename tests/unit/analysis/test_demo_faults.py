@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import pytest
 
+from analysis.analyze import analyze
 from analysis.config import AnalysisConfig
 from bench.bottlenecks import (
     HORIZON,
+    START,
     analyze_at,
     demo_history,
     engine_query,
     evaluate_fault,
+    load_scrapes,
     quiet_max_score,
 )
-from demo import FAULTS
+from demo import FAULTS, iter_history
+from promql.memory import MemoryQuerier
 
 pytestmark = pytest.mark.slow
 
@@ -52,3 +56,19 @@ def test_it_reports_a_growing_queue_as_a_backlog_off_the_request_path() -> None:
     assert top.kind == "backlog"
     assert top.service not in report.graph.critical_path
     assert any(e.signal == "queue" and e.significant for e in top.evidence)
+
+
+def _young_store(fault: str | None) -> MemoryQuerier:
+    """Five minutes of history at the demo's 5 s scrape, the fault two minutes in."""
+    return load_scrapes(iter_history(START, START + 300, 5.0, fault=fault, fault_delay=120, seed=2))
+
+
+@pytest.mark.parametrize("fault", ["cache-down", "cpu-hog", None])
+def test_a_store_younger_than_the_window_still_gets_an_answer(fault: str | None) -> None:
+    """`vigil demo` just started: the default 15-minute baseline holds no data yet."""
+    end = START + 240
+    report = analyze(engine_query(_young_store(fault)), AnalysisConfig(), end - 900, end)
+    if fault is None:
+        assert report.bottlenecks == ()
+    else:
+        assert report.bottlenecks[0].service == FAULTS[fault].service

@@ -15,6 +15,7 @@ function evidenceFigure(service, item, windowStart) {
     layout: {
       title: { text: service + ": " + item.signal, font: { size: 13 } },
       margin: { l: 50, r: 10, t: 36, b: 30 }, height: 260, shapes: marks, showlegend: false,
+      autosize: true,
     },
   };
 }
@@ -25,13 +26,21 @@ document.addEventListener("DOMContentLoaded", () => {
   if (!data || !target || typeof Plotly === "undefined") {
     return;
   }
+  // Lay every card out first, then plot: a chart drawn before its neighbours exist
+  // would keep the width of a one-column grid.
+  const pending = [];
   for (const chart of JSON.parse(data.textContent)) {
     for (const item of chart.evidence) {
       const figure = document.createElement("figure");
       figure.className = "chart";
+      const body = document.createElement("div");
+      body.className = "chart-body";
+      figure.appendChild(body);
       target.appendChild(figure);
-      const built = evidenceFigure(chart.service, item, chart.window_start);
-      Plotly.newPlot(figure, built.data, built.layout, { responsive: true, displaylogo: false });
+      pending.push([body, evidenceFigure(chart.service, item, chart.window_start)]);
     }
+  }
+  for (const [body, built] of pending) {
+    Plotly.newPlot(body, built.data, built.layout, { responsive: true, displaylogo: false });
   }
 });

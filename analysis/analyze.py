@@ -96,23 +96,12 @@ def analyze(
     step = config.step or default_step(b_start, end)
     grid = Grid(b_start, start, end, step, baseline_end=b_end if b_end < start else None)
     detection = detect(query, config, b_start, end)
-    empty = Report(
-        start,
-        end,
-        b_start,
-        b_end,
-        config.threshold,
-        detection.service_label,
-        detection.conventions,
-        (),
-        Graph((), (), (), ()),
-    )
-    if detection.service_label is None:
-        return empty
-    signals = fetch_signals(query, detection, grid, config.rate_interval)
-    graph = build_graph(signals, config.depends_on)
-    derived = derive(signals, graph)
-    suspects = _rank(signals, graph, derived, config)
+    suspects: tuple[Suspect, ...] = ()
+    graph = Graph((), (), (), ())
+    if detection.service_label is not None:
+        signals = fetch_signals(query, detection, grid, config.rate_interval)
+        graph = build_graph(signals, config.depends_on)
+        suspects = _rank(signals, graph, derive(signals, graph), config)
     return Report(
         start,
         end,

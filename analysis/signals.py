@@ -122,17 +122,29 @@ def _status_selector(side: ResolvedRequests) -> str | None:
     return f'{side.status_label}=~"{side.metrics.error_pattern}"'
 
 
-def _server(fetch: _Fetcher, side: ResolvedRequests, label: str) -> dict[str, ServiceSeries]:
-    r, duration = fetch.range, side.metrics.duration
-    requests = fetch.by_service(f"sum by ({label}) (rate({side.requests_metric}[{r}]))", label)
+Keyed = dict[tuple[str, ...], FloatArray]
+
+
+def _rates(
+    fetch: _Fetcher, side: ResolvedRequests, keys: tuple[str, ...]
+) -> tuple[Keyed, Keyed, Keyed, Keyed]:
+    """(requests, failures, latency-seconds, observations) per second, by ``keys``."""
+    r, duration, by = fetch.range, side.metrics.duration, ", ".join(keys)
+    requests = fetch.keyed(f"sum by ({by}) (rate({side.requests_metric}[{r}]))", keys)
     status = _status_selector(side)
     errors = (
-        fetch.by_service(f"sum by ({label}) (rate({side.requests_metric}{{{status}}}[{r}]))", label)
+        fetch.keyed(f"sum by ({by}) (rate({side.requests_metric}{{{status}}}[{r}]))", keys)
         if status
         else {}
     )
-    spent = fetch.by_service(f"sum by ({label}) (rate({duration}_sum[{r}]))", label)
-    served = fetch.by_service(f"sum by ({label}) (rate({duration}_count[{r}]))", label)
+    spent = fetch.keyed(f"sum by ({by}) (rate({duration}_sum[{r}]))", keys)
+    served = fetch.keyed(f"sum by ({by}) (rate({duration}_count[{r}]))", keys)
+    return requests, errors, spent, served
+
+
+def _server(fetch: _Fetcher, side: ResolvedRequests, label: str) -> dict[str, ServiceSeries]:
+    requests, errors, spent, served = _rates(fetch, side, (label,))
+    r, duration = fetch.range, side.metrics.duration
     quantiles = {
         name: fetch.by_service(
             f"histogram_quantile({q}, sum by ({label}, le) (rate({duration}_bucket[{r}])))", label
@@ -141,12 +153,13 @@ def _server(fetch: _Fetcher, side: ResolvedRequests, label: str) -> dict[str, Se
     }
     zero = np.zeros(fetch.times.size)
     out: dict[str, ServiceSeries] = {}
-    for service in served:
+    for key, count in served.items():
+        service = key[0]
         out[service] = ServiceSeries(
-            requests=requests.get(service, served[service]),
-            errors=_zero_where_absent(errors.get(service, zero), served[service]),
-            time_spent=spent.get(service, zero),
-            served=served[service],
+            requests=requests.get(key, count),
+            errors=_zero_where_absent(errors.get(key, zero), count),
+            time_spent=spent.get(key, zero),
+            served=count,
             quantiles={name: got.get(service, zero * np.nan) for name, got in quantiles.items()},
             off_path=side.metrics.off_path,
         )
@@ -157,16 +170,7 @@ def _client(
     fetch: _Fetcher, side: ResolvedRequests, label: str
 ) -> dict[tuple[str, str], CallSeries]:
     assert side.peer_label is not None
-    r, duration, keys = fetch.range, side.metrics.duration, (label, side.peer_label)
-    by = f"{label}, {side.peer_label}"
-    calls = fetch.keyed(f"sum by ({by}) (rate({duration}_count[{r}]))", keys)
-    spent = fetch.keyed(f"sum by ({by}) (rate({duration}_sum[{r}]))", keys)
-    status = _status_selector(side)
-    errors = (
-        fetch.keyed(f"sum by ({by}) (rate({side.requests_metric}{{{status}}}[{r}]))", keys)
-        if status
-        else {}
-    )
+    _, errors, spent, calls = _rates(fetch, side, (label, side.peer_label))
     zero = np.zeros(fetch.times.size)
     return {
         (key[0], key[1]): CallSeries(

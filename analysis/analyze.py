@@ -145,11 +145,11 @@ def _ratio(a: FloatArray, b: FloatArray) -> FloatArray:
         return np.where(b > 0, a / b, np.nan)
 
 
-def _service_evidence(signals: Signals, name: str, values: Derived) -> dict[str, Evidence]:
+def _service_evidence(signals: Signals, name: str, values: Derived | None) -> dict[str, Evidence]:
     times, window_start = signals.grid.times, signals.grid.window_start
     series = signals.services.get(name)
     candidates: dict[str, FloatArray] = {}
-    if series is not None:
+    if series is not None and values is not None:
         candidates.update(
             {
                 "requests_per_second": values.rate,
@@ -250,7 +250,7 @@ def _rank(
     on_path = _reachable(graph)
     found = {name: _service_evidence(signals, name, derived[name]) for name in derived}
     for name in signals.gauges.keys() - derived.keys():
-        found[name] = _service_evidence(signals, name, Derived(*([np.zeros(0)] * 7)))
+        found[name] = _service_evidence(signals, name, None)
     entry_latency, entry_rate = _front_door(graph, found)
     consumers_backlogged = any(
         "queue" in found[name] and found[name]["queue"].significant

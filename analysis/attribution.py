@@ -45,13 +45,12 @@ def derive(signals: Signals, graph: Graph) -> dict[str, Derived]:
     waited: dict[str, FloatArray] = {}
     failed: dict[str, FloatArray] = {}
     measured: set[str] = set()
-    for (caller, peer), call in signals.calls.items():
+    for (caller, _peer), call in signals.calls.items():  # all waiting, whichever peer
         if caller not in known:
             continue
         measured.add(caller)
         waited[caller] = waited.get(caller, np.zeros(size)) + np.nan_to_num(call.time_spent)
         failed[caller] = failed.get(caller, np.zeros(size)) + np.nan_to_num(call.errors)
-        del peer  # every call is waiting, whichever peer it names
     for caller in known - measured:
         wait, fail = _estimated_waits(signals, graph, caller)
         waited[caller], failed[caller] = wait, fail

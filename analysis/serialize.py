@@ -22,6 +22,7 @@ def evidence_json(item: Evidence, *, series: bool = True) -> dict[str, Any]:
         "baseline": _number(item.baseline),
         "current": _number(item.current),
         "ratio": _number(item.ratio),
+        "difference": _number(item.current - item.baseline),
         "since": item.since,
         "z": _number(item.z),
     }

@@ -66,7 +66,9 @@ def test_it_names_the_slow_database_over_http(client: FlaskClient) -> None:
     assert {"service", "score", "kind", "evidence", "links"} <= set(top)
     latency = next(e for e in top["evidence"] if e["signal"] == "own_latency_seconds")
     assert latency["current"] > 5 * latency["baseline"]
-    assert latency["difference"] == pytest.approx(latency["current"] - latency["baseline"], abs=1e-5)
+    assert latency["difference"] == pytest.approx(
+        latency["current"] - latency["baseline"], abs=1e-5
+    )
     assert FAULT_START <= latency["since"] <= END
     assert top["links"]["series"] == "/api/v1/series?match[]=%7Bservice%3D%22database%22%7D"
     graph = data["graph"]

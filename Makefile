@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-PACKAGES := console collectors alerts dashboards promql store demo
+PACKAGES := console collectors alerts dashboards analysis promql store demo
 PYTEST_ARGS ?=
 
 .PHONY: install demo test lint typecheck pytest bench fuzz clean

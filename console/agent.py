@@ -108,6 +108,7 @@ JobBuilder = Callable[[LoadedConfig, AgentResources], Sequence[PeriodicJob]]
 def job_builders() -> list[JobBuilder]:
     """Every family of periodic work, in one list (imported late: each pulls its package)."""
     from console.jobs import (
+        bottleneck_jobs,
         check_jobs,
         compaction_jobs,
         delivery_jobs,
@@ -125,6 +126,7 @@ def job_builders() -> list[JobBuilder]:
         compaction_jobs,
         retention_jobs,
         reload_jobs,
+        bottleneck_jobs,
     ]
 
 

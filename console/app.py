@@ -15,6 +15,7 @@ from console import (
     pages,
     pages_admin,
     pages_alerts,
+    pages_analysis,
     pages_login,
     pages_silences,
     sessions,
@@ -23,6 +24,7 @@ from console import (
 from console.api import (
     alertmanager,
     alertmanager_silences,
+    analysis,
     envelope,
     figures,
     metadata,
@@ -65,9 +67,7 @@ def create_app(
         database=engine,
         querier=querier,
         query_engine=query_engine,
-        datasources=build_datasources(
-            config.datasources, LocalDatasource(query_engine, querier)
-        ),
+        datasources=build_datasources(config.datasources, LocalDatasource(query_engine, querier)),
         clock=clock,
     )
     envelope.register(app)
@@ -99,6 +99,8 @@ def create_app(
         pages_login.blueprint,
         pages_admin.blueprint,
         audit_api.blueprint,
+        analysis.blueprint,
+        pages_analysis.blueprint,
     ):
         app.register_blueprint(blueprint)
     app.view_functions["static"] = auth.public(app.view_functions["static"])

@@ -16,6 +16,7 @@ from pathlib import Path
 from pydantic import Field
 
 from alerts.config import AlertingConfig, RouteConfig
+from analysis.config import AnalysisConfig
 from collectors.config import HealthCheckConfig, LogSourceConfig, ScrapeConfig
 from dashboards.config import DashboardsConfig
 from promql.engine import EngineOptions
@@ -111,6 +112,7 @@ class VigilConfig(ConfigModel):
     datasources: list[DatasourceConfig] = Field(default_factory=list)
     alerting: AlertingConfig = Field(default_factory=AlertingConfig)
     dashboards: DashboardsConfig = Field(default_factory=DashboardsConfig)
+    analysis: AnalysisConfig = Field(default_factory=AnalysisConfig)
     auth: AuthConfig = Field(default_factory=AuthConfig)
 
 

@@ -61,6 +61,7 @@ def demo_config(fleet: Fleet, data_dir: Path, port: int, webhook_url: str) -> di
             for service in fleet.services
         ],
         "rule_files": [str(ASSETS / "rules.yml")],
+        "analysis": {"score_interval": "30s", "score_window": "5m"},
         "alerting": {
             "route": {"receiver": "demo-sink", "group_by": ["alertname"], "group_wait": "10s"},
             "receivers": [{"name": "demo-sink", "webhook_configs": [{"url": webhook_url}]}],

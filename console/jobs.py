@@ -14,6 +14,8 @@ from alerts.manager import generator_urls, load_groups, retire_removed_rules
 from alerts.outbox import deliver_due
 from alerts.rule_loop import GroupLoop, datasource_query_func, expression_error
 from alerts.rule_status import ReloadWatcher
+from analysis.analyze import analyze
+from analysis.metrics import score_samples
 from collectors.check_loop import CheckLoop, register_checks
 from collectors.scrape_loop import ScrapeLoop
 from collectors.scrape_manager import ScrapeManager
@@ -22,8 +24,10 @@ from console.config import LoadedConfig
 from promql.engine import Engine as QueryEngine
 from store.compaction import compact
 from store.datasources import LocalDatasource, build_datasources
+from store.db import write_transaction
 from store.querier import StoreQuerier
 from store.retention import delete_samples_before, enforce_size
+from store.samples import append_samples
 
 log = logging.getLogger("vigil.agent")
 
@@ -182,3 +186,22 @@ def reload_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[Per
     """Reload when the console asks (``POST /-/reload``) or a rule file changes."""
     watcher = ReloadWatcher(resources.database, loaded.rule_paths, resources.reload)
     return [PeriodicJob("reload-watch", "reload", RELOAD_WATCH_INTERVAL_SECONDS, watcher.check)]
+
+
+def bottleneck_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[PeriodicJob]:
+    """With ``analysis.score_interval``, store each service's bottleneck score as a series."""
+    config = loaded.config
+    settings = config.analysis
+    if settings.score_interval is None:
+        return []
+    local = LocalDatasource(
+        QueryEngine(config.query.engine_options()), StoreQuerier(resources.database)
+    )
+
+    def score() -> None:
+        end = resources.clock()
+        report = analyze(local.range_query, settings, end - settings.score_window, end)
+        with write_transaction(resources.database) as connection:
+            append_samples(connection, resources.index, score_samples(report))
+
+    return [PeriodicJob("bottlenecks", "analysis", settings.score_interval, score)]

@@ -1,4 +1,4 @@
-"""Imports flow promql ← store ← collectors, alerts, dashboards ← console; never back."""
+"""Imports flow promql ← store ← collectors, alerts, dashboards, analysis ← console; never back."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ ALLOWED: dict[str, set[str]] = {
     "collectors": {"promql", "store"},
     "alerts": {"promql", "store"},
     "dashboards": {"promql", "store"},
-    "console": {"promql", "store", "collectors", "alerts", "dashboards", "demo"},
+    "analysis": {"promql", "store"},
+    "console": {"promql", "store", "collectors", "alerts", "dashboards", "analysis", "demo"},
     "migrations": {"store", "promql"},
 }
 

@@ -24,10 +24,10 @@ from collectors.scrape import (
     Fetcher,
     RequestsFetcher,
     ScrapeResult,
-    SeriesCaches,
     final_stale_markers,
     scrape_target,
 )
+from collectors.scrape_cache import SeriesCaches
 from collectors.staleness import ScrapeLoopState
 from collectors.targets import Target
 from store.db import write_transaction

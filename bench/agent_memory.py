@@ -1,22 +1,23 @@
 """Where the agent's memory per series goes: its scrape path in process, measured by part.
 
-``python -m bench.agent_memory [--targets 50] [--series 2000] [--rounds 3] [--tracemalloc]``
+``python -m bench.agent_memory [--targets 50] [--series 2000] [--rounds 3 | --run 60]``
 
 Starts the synthetic fleet (``bench.synthetic_fleet``), builds the agent's
 scrape jobs from a generated ``vigil.yml`` exactly as ``vigil agent`` does,
 and runs every target's scrape ``--rounds`` times in this thread (each scrape
 committed on its own: no scheduler, no writer thread, so the figures are the
-data structures, not thread stacks or queues). Prints RSS after imports, after
-the store is opened, and after the scrapes; with ``--tracemalloc``, the
-Python allocations still live, by source line, and the size of each
-per-target structure (series-text cache, staleness set, series-id cache).
+data structures, not thread stacks or queues). With ``--run SECONDS`` it runs
+the whole agent instead (scheduler, writer, compactor, ``malloc_trim`` every
+30 s unless ``--no-trim``) and prints RSS every 5 s. Then it prints RSS,
+resident memory by kind of mapping and pymalloc's own account; with
+``--tracemalloc``, the Python allocations still live, by source line, and the
+size of each per-target structure (series-text cache, staleness set,
+series-id cache).
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import ctypes
 import gc
 import os
 import sys
@@ -42,11 +43,6 @@ def rss_kib() -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
-
-
-def malloc_trim() -> None:
-    with contextlib.suppress(OSError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def deep_size(root: Any, seen: set[int]) -> int:
@@ -78,23 +74,15 @@ def mappings_kib() -> dict[str, int]:
     for line in Path("/proc/self/smaps").read_text().splitlines():
         fields = line.split()
         if "-" in fields[0] and ":" not in fields[0]:
-            start, end = (int(part, 16) for part in fields[0].split("-"))
-            size = end - start
             name = fields[5] if len(fields) > 5 else ""
             if name.startswith("/"):
-                kind = "files (code, libraries, the database map)"
+                kind = "files (code, libraries)"
             elif name == "[heap]":
                 kind = "brk heap (glibc main arena)"
-            elif name.startswith("[stack"):
-                kind = "main stack"
-            elif size == 8 * 1024 * 1024:
-                kind = "thread stacks (8 MiB maps)"
-            elif size == 1024 * 1024:
-                kind = "1 MiB maps (pymalloc arenas)"
-            elif size >= 32 * 1024 * 1024:
-                kind = "glibc thread arenas (64 MiB reservations)"
-            else:
-                kind = "other anonymous maps (large allocations)"
+            elif name.startswith("["):
+                kind = name
+            else:  # neighbouring maps merge, so their sizes tell nothing apart
+                kind = "anonymous maps (pymalloc arenas, other glibc arenas, stacks, arrays)"
         elif fields[0] == "Rss:":
             kinds[kind] = kinds.get(kind, 0) + int(fields[1])
     return kinds
@@ -113,7 +101,6 @@ def pymalloc_kib() -> dict[str, int]:
         out.seek(0)
         text = out.read()
     wanted = {
-        "# arenas allocated current": "arenas (MiB)",
         "# bytes in allocated blocks": "in live objects",
         "# bytes in available blocks": "free in used pools",
         "# bytes lost to pool headers": "pool headers",
@@ -128,8 +115,6 @@ def pymalloc_kib() -> dict[str, int]:
     for line in text.splitlines():
         if "unused pools" in line:
             found["in empty pools"] = int(line.split("=")[1].strip().replace(",", "")) // 1024
-    if "arenas (MiB)" in found:
-        found["arenas (MiB)"] = found["arenas (MiB)"] * 1024  # one arena is 1 MiB
     return found
 
 
@@ -166,7 +151,7 @@ def measure(agent: Agent, loops: list[ScrapeLoop], what: str, traced: bool) -> N
             size = deep_size(part, seen)
             print(f"  {name}: {size / 1024 / 1024:.1f} MiB, {size / series:.0f} B/series")
         tracemalloc.stop()
-    malloc_trim()
+    release_free_memory()
     print(f"RSS after malloc_trim: {rss_kib() / 1024:.1f} MiB")
 
 

@@ -219,7 +219,8 @@ def main(argv: list[str] | None = None) -> int:
                 if not options.no_trim and time.monotonic() >= next_trim:
                     release_free_memory()
                     next_trim += TRIM_INTERVAL_SECONDS
-            print(f"threads while running: {threading.active_count()}; pool: {engine.pool.status()}")
+            threads = threading.active_count()
+            print(f"threads while running: {threads}; pool: {engine.pool.status()}")
             measure(agent, loops, f"{options.run:g} s of agent", options.tracemalloc)
             agent.stop()
         else:

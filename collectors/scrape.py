@@ -19,17 +19,16 @@ import requests
 
 from collectors.exposition import (
     ExpositionError,
-    LabelTransform,
     MetricMetadata,
-    SeriesCache,
     format_of,
     parse_exposition,
 )
 from collectors.http_config import HttpClientConfig
 from collectors.httpclient import auth_headers, client_session
 from collectors.httpfetch import Clock, FetchError, HttpResponse, http_request
+from collectors.scrape_cache import SeriesCaches, target_labeller
 from collectors.staleness import ScrapeLoopState, StoredSample, stale_markers, track_series
-from collectors.target_labels import SeriesRejected, sample_labeller
+from collectors.target_labels import SeriesRejected
 from collectors.targets import Target
 from promql.labels import METRIC_NAME, Labels
 
@@ -93,37 +92,6 @@ class RequestsFetcher:
 
     def close(self) -> None:
         self._session.close()
-
-
-class SeriesCaches:
-    """Parsed label sets by series text for ONE target, one map per format.
-
-    Kept by the caller across scrapes of that target so that a steady target's
-    series are parsed and labelled once; emptied when it grows well past the
-    number of live series, so churn cannot make it grow without bound.
-    """
-
-    def __init__(self) -> None:
-        self._by_format: dict[str, SeriesCache] = {}
-        self._labelled_for: Target | None = None
-        self._labeller: LabelTransform | None = None
-
-    def labeller(self, target: Target) -> LabelTransform:
-        """The series transform for ``target``; a changed target empties the caches."""
-        if self._labeller is None or (
-            self._labelled_for is not target and self._labelled_for != target
-        ):
-            self._by_format.clear()
-            self._labelled_for, self._labeller = target, _labeller(target)
-        return self._labeller
-
-    def for_format(self, text_format: str) -> SeriesCache:
-        return self._by_format.setdefault(text_format, {})
-
-    def trim(self, text_format: str, live: int) -> None:
-        cache = self._by_format.get(text_format)
-        if cache is not None and len(cache) > 2 * live + 1024:
-            cache.clear()
 
 
 @dataclass(frozen=True)
@@ -251,7 +219,7 @@ def _parse(
 ) -> tuple[list[StoredSample], frozenset[Labels], dict[str, MetricMetadata], int, int]:
     """Samples to store, the series seen, metadata, samples exposed and samples kept."""
     text_format = format_of(response.content_type)
-    transform = caches.labeller(target) if caches is not None else _labeller(target)
+    transform = caches.labeller(target) if caches is not None else target_labeller(target)
     cache = caches.for_format(text_format) if caches is not None else None
     exposition = parse_exposition(
         response.body.decode("utf-8"), text_format, cache=cache, transform=transform
@@ -277,12 +245,6 @@ def _parse(
         caches.trim(text_format, len(exposition.samples))
     scraped = len(exposition.samples)
     return samples, frozenset(current), exposition.metadata, scraped, scraped - dropped
-
-
-def _labeller(target: Target) -> LabelTransform:
-    return sample_labeller(
-        target.labels, target.honor_labels, target.metric_relabel_configs, target.limits
-    )
 
 
 def _status_error(response: HttpResponse) -> str | None:

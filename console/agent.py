@@ -29,6 +29,7 @@ from sqlalchemy import Engine
 from alerts.rule_status import record_reload
 from console.agent_server import AgentServer
 from console.config import LoadedConfig, load_config
+from console.memory import TRIM_INTERVAL_SECONDS, release_free_memory
 from promql.labels import fingerprint
 from store.configfile import ConfigError
 from store.db import database_url, open_engine, upgrade
@@ -285,7 +286,8 @@ def run_agent(loaded: LoadedConfig, *, stop_event: threading.Event | None = None
         server.port,
     )
     try:
-        stop.wait()
+        while not stop.wait(TRIM_INTERVAL_SECONDS):
+            release_free_memory()
     finally:
         log.info("stopping: letting running jobs finish")
         agent.stop(wait=True)

@@ -11,7 +11,8 @@ from collectors import target_labels
 from collectors.config import ScrapeConfig
 from collectors.httpfetch import HttpResponse
 from collectors.relabel import RelabelConfig, relabel
-from collectors.scrape import ScrapeResult, SeriesCaches, scrape_target
+from collectors.scrape import ScrapeResult, scrape_target
+from collectors.scrape_cache import SeriesCaches
 from collectors.staleness import ScrapeLoopState
 from collectors.targets import Target, TargetGroup, resolve_targets, targets_from_config
 from promql.labels import Labels, make_labels

@@ -7,7 +7,8 @@ import struct
 from collections.abc import Mapping
 
 from collectors.httpfetch import FetchError, HttpResponse
-from collectors.scrape import SeriesCaches, final_stale_markers, scrape_target
+from collectors.scrape import final_stale_markers, scrape_target
+from collectors.scrape_cache import SeriesCaches
 from collectors.staleness import ScrapeLoopState, stale_markers, track_series
 from collectors.targets import Target
 from promql.labels import Labels, make_labels

@@ -111,6 +111,7 @@ def job_builders() -> list[JobBuilder]:
         check_jobs,
         compaction_jobs,
         delivery_jobs,
+        log_jobs,
         reload_jobs,
         retention_jobs,
         rule_jobs,
@@ -125,6 +126,7 @@ def job_builders() -> list[JobBuilder]:
         compaction_jobs,
         retention_jobs,
         reload_jobs,
+        log_jobs,
     ]
 
 

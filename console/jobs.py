@@ -15,6 +15,9 @@ from alerts.outbox import deliver_due
 from alerts.rule_loop import GroupLoop, datasource_query_func, expression_error
 from alerts.rule_status import ReloadWatcher
 from collectors.check_loop import CheckLoop, register_checks
+from collectors.logs.build import build_source
+from collectors.logs.metrics import CounterRule
+from collectors.logs.tail import LogTail
 from collectors.scrape_loop import ScrapeLoop
 from collectors.scrape_manager import ScrapeManager
 from console.agent import AgentResources, PeriodicJob
@@ -22,6 +25,9 @@ from console.config import LoadedConfig
 from promql.engine import Engine as QueryEngine
 from store.compaction import compact
 from store.datasources import LocalDatasource, build_datasources
+from store.logs.backend import LogStore
+from store.logs.config import LogsConfig
+from store.logs.open import open_log_store
 from store.querier import StoreQuerier
 from store.retention import delete_samples_before, enforce_size
 
@@ -182,3 +188,46 @@ def reload_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[Per
     """Reload when the console asks (``POST /-/reload``) or a rule file changes."""
     watcher = ReloadWatcher(resources.database, loaded.rule_paths, resources.reload)
     return [PeriodicJob("reload-watch", "reload", RELOAD_WATCH_INTERVAL_SECONDS, watcher.check)]
+
+
+_log_stores: dict[tuple[int, str], LogStore] = {}
+
+
+def _log_store(config: LogsConfig, resources: AgentResources) -> LogStore:
+    """One log store per database and configuration, kept across reloads (it may own a thread)."""
+    key = (id(resources.database), config.model_dump_json())
+    if key not in _log_stores:
+        _log_stores[key] = open_log_store(config, resources.database)
+    return _log_stores[key]
+
+
+def log_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[PeriodicJob]:
+    """A tail job per log source, and retention of stored lines by age."""
+    config = loaded.config
+    store = _log_store(config.logs, resources)
+    rules = [CounterRule.of(counter) for counter in config.logs.counters]
+    jobs = [
+        PeriodicJob(
+            f"logs:{source.name}",
+            "logs",
+            source.interval,
+            LogTail(
+                source.name,
+                build_source(source, base_dir=loaded.base_dir, clock=resources.clock),
+                store,
+                resources.database,
+                resources.index,
+                rules=rules,
+                clock=resources.clock,
+            ).run_once,
+        )
+        for source in config.log_sources
+    ]
+
+    def apply_retention() -> None:
+        store.delete_before(int((resources.clock() - config.logs.retention) * 1000))
+
+    jobs.append(
+        PeriodicJob("logs:retention", "retention", RETENTION_INTERVAL_SECONDS, apply_retention)
+    )
+    return jobs

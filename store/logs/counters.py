@@ -56,9 +56,9 @@ def add_to_counters(
 
 
 def refresh_counters(
-    connection: Connection, index: SeriesIndex, names: set[str], now_ms: int
+    connection: Connection, index: SeriesIndex, names: set[str], source: str, now_ms: int
 ) -> int:
-    """Write every counter of the given metric names again at ``now_ms``.
+    """Write every counter of the given metric names and source again at ``now_ms``.
 
     Lines may stop coming; a counter sampled only when it moves would leave
     ``rate()`` windows empty, so the agent restates them periodically.
@@ -66,6 +66,7 @@ def refresh_counters(
     samples: list[Sample] = []
     for key, value in connection.execute(select(COUNTERS.c.key, COUNTERS.c.value)):
         labels = decode_labels(key)
-        if dict(labels).get("__name__") in names:
+        named = dict(labels)
+        if named.get("__name__") in names and named.get("source") == source:
             samples.append((labels, now_ms, float(value)))
     return append_samples(connection, index, samples)

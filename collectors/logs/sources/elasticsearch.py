@@ -40,11 +40,13 @@ class ElasticsearchSource:
 
     def read(self, positions: Mapping[str, Position]) -> SourceRead:
         cursor = positions.get(self.index, Position()).cursor
-        body: dict[str, Any] = {"sort": [{self.field: "asc"}], "size": PAGE_SIZE}
+        extra: dict[str, Any] = {}
         if cursor:
-            body["search_after"] = json.loads(cursor)
+            extra["search_after"] = json.loads(cursor)
         try:
-            response = self.client.search(index=self.index, body=body)
+            response = self.client.search(
+                index=self.index, sort=[{self.field: "asc"}], size=PAGE_SIZE, **extra
+            )
         except (ApiError, TransportError) as error:
             raise LogSourceError(f"search {self.index}: {error}") from None
         hits = response["hits"]["hits"]

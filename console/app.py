@@ -15,6 +15,7 @@ from console.api import (
     alertmanager_silences,
     envelope,
     figures,
+    logs,
     notifications,
     prometheus,
     rules,
@@ -71,6 +72,7 @@ def create_app(
         alertmanager.blueprint,
         alertmanager_silences.blueprint,
         notifications.blueprint,
+        logs.blueprint,
         pages_alerts.blueprint,
         pages_silences.blueprint,
     ):

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from flask import Flask, Response
 from sqlalchemy import Engine
 
-from console import auth, ops, pages, pages_alerts, pages_silences, telemetry
+from console import auth, ops, pages, pages_alerts, pages_logs, pages_silences, telemetry
 from console.api import (
     alertmanager,
     alertmanager_silences,
@@ -75,6 +75,7 @@ def create_app(
         logs.blueprint,
         pages_alerts.blueprint,
         pages_silences.blueprint,
+        pages_logs.blueprint,
     ):
         app.register_blueprint(blueprint)
     app.view_functions["static"] = auth.public(app.view_functions["static"])

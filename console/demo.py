@@ -61,9 +61,7 @@ def demo_config(fleet: Fleet, data_dir: Path, port: int, webhook_url: str) -> di
             for service in fleet.services
         ],
         # The JSON lines each service writes, tailed into the log store.
-        "log_sources": [
-            {"name": "demo", "type": "file", "paths": [str(fleet.log_dir / "*.log")]}
-        ],
+        "log_sources": [{"name": "demo", "type": "file", "paths": [str(fleet.log_dir / "*.log")]}],
         "logs": {"counters": [{"name": "log_upstream_failures_total", "query": "upstream"}]},
         "rule_files": [str(ASSETS / "rules.yml")],
         "alerting": {

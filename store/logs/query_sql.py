@@ -57,8 +57,24 @@ def _field(lines: Table, node: Field, dialect: str) -> ColumnElement[bool]:
     return func.json_extract(lines.c.fields, path) == node.value
 
 
-def compile_where(node: Node, lines: Table, dialect: str) -> ColumnElement[bool]:
-    """A WHERE clause on ``log_lines`` selecting what the query selects."""
+def has_text(node: Node) -> bool:
+    """Whether the query searches the message (and so the full-text index)."""
+    if isinstance(node, Text):
+        return True
+    if isinstance(node, And | Or):
+        return any(has_text(item) for item in node.items)
+    return isinstance(node, Not) and has_text(node.item)
+
+
+def compile_where(
+    node: Node, lines: Table, dialect: str, *, min_id: int | None = None
+) -> ColumnElement[bool]:
+    """A WHERE clause on ``log_lines`` selecting what the query selects.
+
+    ``min_id`` (SQLite) limits full-text lookups to rows from that id on: correct
+    only for a caller that considers no row below it, and much faster for a
+    common word, whose matches FTS5 would otherwise list in full.
+    """
     if isinstance(node, MatchAll):
         return true()
     if isinstance(node, Field):
@@ -67,13 +83,15 @@ def compile_where(node: Node, lines: Table, dialect: str) -> ColumnElement[bool]
         fts = _fts_string(node)
         if fts is not None:
             matched = select(_FTS.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(fts))
+            if min_id is not None:
+                matched = matched.where(_FTS.c.rowid >= min_id)
             return lines.c.id.in_(matched)
     elif isinstance(node, Text):
         query = func.phraseto_tsquery(literal_column("'simple'"), node.text)
         return literal_column(f"{lines.name}.{SEARCH_COLUMN}").op("@@")(query)
     if isinstance(node, And):
-        return and_(*(compile_where(item, lines, dialect) for item in node.items))
+        return and_(*(compile_where(item, lines, dialect, min_id=min_id) for item in node.items))
     if isinstance(node, Or):
-        return or_(*(compile_where(item, lines, dialect) for item in node.items))
+        return or_(*(compile_where(item, lines, dialect, min_id=min_id) for item in node.items))
     assert isinstance(node, Not)
-    return not_(compile_where(node.item, lines, dialect))
+    return not_(compile_where(node.item, lines, dialect, min_id=min_id))

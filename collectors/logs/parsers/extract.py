@@ -45,8 +45,11 @@ def parse_timestamp(value: object) -> int | None:
 
 
 def _text(value: object) -> str:
-    if isinstance(value, str):
-        return value
+    kind = type(value)
+    if kind is str:
+        return value  # type: ignore[return-value]
+    if kind is int or kind is float:
+        return str(value)
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
 

@@ -62,6 +62,26 @@ def test_it_finds_lines_newest_first(logs: SqlLogStore, query: str, expected: li
     assert _messages(logs, query) == [messages[i - 1] for i in expected]
 
 
+@pytest.mark.parametrize("query", ["request OR refused", "NOT connection", "refused -pool", ""])
+def test_searching_the_newest_lines_first_gives_the_same_pages(
+    logs: SqlLogStore, monkeypatch: pytest.MonkeyPatch, query: str
+) -> None:
+    def pages() -> list[list[str]]:
+        found, before = [], None
+        while True:
+            page = logs.search(
+                parse_query(query), start_ms=T0, end_ms=T0 + 10_000, limit=1, before=before
+            )
+            found.append([line.id for line in page.lines])
+            if page.next is None:
+                return found
+            before = page.next
+
+    everything = pages()
+    monkeypatch.setattr("store.logs.sql.NEWEST_FIRST", 2)
+    assert pages() == everything
+
+
 def test_it_pages_with_an_opaque_cursor_and_round_trips_records(logs: SqlLogStore) -> None:
     first = logs.search(parse_query(""), start_ms=T0, end_ms=T0 + 10_000, limit=2)
     assert first.next is not None

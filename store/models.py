@@ -317,15 +317,16 @@ class RuleStatus(Base):
 class LogLine(Base):
     """One stored log line. Full-text search lives beside it, outside the models.
 
-    SQLite: the FTS5 table ``log_lines_fts`` (external content: this table,
-    kept by triggers). PostgreSQL: a generated ``search`` tsvector column with
-    a GIN index. Migration 0009 creates both; ``store.logs.schema`` tells the
-    model comparison to leave them be. ``level`` is an index into
+    SQLite: the FTS5 table ``log_lines_fts`` of message and trace id
+    (external content: this table, kept by triggers). PostgreSQL: a generated
+    ``search`` tsvector column with a GIN index, and an index on trace_id.
+    Migration 0009 creates them; ``store.logs.schema`` tells the model
+    comparison to leave them be. ``level`` is an index into
     ``store.logs.record.LEVELS``; ``fields`` a JSON object of text values.
     """
 
     __tablename__ = "log_lines"
-    __table_args__ = (Index(None, "ts", "id"), Index(None, "trace_id"))
+    __table_args__ = (Index(None, "ts", "id"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     ts: Mapped[int] = mapped_column(BigInteger)

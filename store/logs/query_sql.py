@@ -35,7 +35,7 @@ _FTS = table(FTS_TABLE, column("rowid"))
 def _fts_string(node: Node) -> str | None:
     """The FTS5 expression for a subtree of terms only, or None if it holds anything else."""
     if isinstance(node, Text):
-        return '"' + node.text.replace('"', '""') + '"'
+        return 'message : "' + node.text.replace('"', '""') + '"'
     if isinstance(node, And | Or):
         parts = [_fts_string(item) for item in node.items]
         if any(part is None for part in parts):
@@ -49,6 +49,11 @@ def _field(lines: Table, node: Field, dialect: str) -> ColumnElement[bool]:
     if node.name == "level":
         wanted = [LEVELS.index(level) for level in levels_matching(node.op, node.value)]
         return lines.c.level.in_(wanted) if wanted else false()
+    if node.name == "trace_id" and dialect == "sqlite" and node.value:
+        # Found through the FTS5 table's trace_id column, then compared exactly.
+        phrase = 'trace_id : "' + node.value.replace('"', '""') + '"'
+        matched = select(_FTS.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(phrase))
+        return and_(lines.c.id.in_(matched), lines.c.trace_id == node.value)
     if node.name in ("service", "trace_id", "source"):
         return lines.c[node.name] == node.value
     if dialect == "postgresql":

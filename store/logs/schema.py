@@ -12,6 +12,8 @@ from collections.abc import Mapping
 FTS_TABLE = "log_lines_fts"
 SEARCH_COLUMN = "search"
 SEARCH_INDEX = "ix_log_lines_search"
+TRACE_INDEX = "ix_log_lines_trace_id"
+"""PostgreSQL only: SQLite finds trace ids through the FTS5 table."""
 
 
 def is_modelled(name: str | None, type_: str, parent_names: Mapping[str, str | None]) -> bool:
@@ -23,5 +25,5 @@ def is_modelled(name: str | None, type_: str, parent_names: Mapping[str, str | N
     if type_ == "column":
         return not (parent_names.get("table_name") == "log_lines" and name == SEARCH_COLUMN)
     if type_ == "index":
-        return name != SEARCH_INDEX
+        return name not in (SEARCH_INDEX, TRACE_INDEX)
     return True

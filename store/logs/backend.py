@@ -48,6 +48,13 @@ class Page:
     next: Cursor | None
     """Where the next (older) page starts; None when this page was the last."""
 
+    @classmethod
+    def of(cls, lines: list[StoredLine], limit: int) -> Page:
+        """The page for up to ``limit + 1`` lines fetched: one more means there is a next page."""
+        page = lines[:limit]
+        more = len(lines) > limit and bool(page)
+        return cls(page, Cursor(page[-1].record.timestamp_ms, page[-1].id) if more else None)
+
 
 class LogStore(Protocol):
     def append(self, records: Sequence[LogRecord], *, then: Bookkeeping | None = None) -> int:

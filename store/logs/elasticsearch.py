@@ -236,10 +236,7 @@ class ElasticsearchLogStore:
             **extra,
         )
         lines = [_line(hit) for hit in response["hits"]["hits"]]
-        more = len(lines) > limit
-        lines = lines[:limit]
-        cursor = Cursor(lines[-1].record.timestamp_ms, lines[-1].id) if more and lines else None
-        return Page(lines, cursor)
+        return Page.of(lines, limit)
 
     def tail(self, query: Node, *, after: str | None, limit: int) -> tuple[list[StoredLine], str]:
         if after is None:

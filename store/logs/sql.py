@@ -129,10 +129,7 @@ class SqlLogStore:
             if lines is None:
                 where = [*window, compile_where(query, LINES, self.dialect)]
                 lines = _select(connection, where, limit + 1)
-        more = len(lines) > limit
-        lines = lines[:limit]
-        cursor = Cursor(lines[-1].record.timestamp_ms, lines[-1].id) if more and lines else None
-        return Page(lines, cursor)
+        return Page.of(lines, limit)
 
     def _search_newest(
         self, connection: Connection, query: Node, window: list[ColumnElement[bool]], limit: int

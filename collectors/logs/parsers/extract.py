@@ -53,11 +53,18 @@ def _text(value: object) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
 
-def _pop(values: dict[str, object], keys: tuple[str, ...]) -> object | None:
-    for key in keys:
-        if key in values:
-            return values.pop(key)
-    return None
+_ROLES: dict[str, tuple[str, int]] = {
+    key: (role, priority)
+    for role, keys in (
+        ("timestamp", TIMESTAMP_KEYS),
+        ("service", SERVICE_KEYS),
+        ("level", LEVEL_KEYS),
+        ("message", MESSAGE_KEYS),
+        ("trace_id", TRACE_KEYS),
+    )
+    for priority, key in enumerate(keys)
+}
+"""Each well-known key: the record attribute it fills, and its rank among that attribute's keys."""
 
 
 def to_record(
@@ -67,31 +74,49 @@ def to_record(
     source: str = "",
     labels: Mapping[str, str] | None = None,
 ) -> LogRecord:
-    """The record for one parsed line; unknown keys (and ``labels``) become fields."""
-    values = dict(pairs)
-    stamp = _pop(values, TIMESTAMP_KEYS)
+    """The record for one parsed line; unknown keys (and ``labels``) become fields.
+
+    One pass over the pairs: where a line has two keys for one attribute
+    (``ts`` and ``time``), the earlier in the lists above wins and the other
+    stays a field.
+    """
+    found: dict[str, tuple[int, str, object]] = {}
+    fields: dict[str, str] = {}
+    for key, value in pairs.items():
+        if value is None:
+            continue
+        role = _ROLES.get(key)
+        if role is None:
+            fields[key] = _text(value)
+            continue
+        name, priority = role
+        held = found.get(name)
+        if held is None or priority < held[0]:
+            found[name] = (priority, key, value)
+            if held is not None:
+                fields[held[1]] = _text(held[2])
+        else:
+            fields[key] = _text(value)
+    stamp = found["timestamp"][2] if "timestamp" in found else None
     timestamp = parse_timestamp(stamp) if stamp is not None else None
     if timestamp is None:
         timestamp = now_ms
         if stamp is not None:
-            values["unparsed_timestamp"] = stamp
-    level_value = _pop(values, LEVEL_KEYS)
-    level = normalise_level(_text(level_value)) if level_value is not None else None
-    message = _pop(values, MESSAGE_KEYS)
-    service = _pop(values, SERVICE_KEYS)
-    trace = _pop(values, TRACE_KEYS)
-    fields = {key: _text(value) for key, value in values.items() if value is not None}
+            fields["unparsed_timestamp"] = _text(stamp)
+    level = normalise_level(_text(found["level"][2])) if "level" in found else None
+    service = _text(found["service"][2]) if "service" in found else None
     if labels:
         for key, value in labels.items():
-            fields.setdefault(key, value)
-    if service is None and labels and "service" in labels:
-        service = fields.pop("service")
+            if key == "service":
+                service = service or value  # the line's own service wins
+            else:
+                fields.setdefault(key, value)
     return LogRecord(
         timestamp_ms=timestamp,
-        message=_text(message) if message is not None else "",
-        service=_text(service) if service is not None else "",
+        message=_text(found["message"][2]) if "message" in found else "",
+        service=service or "",
         level=level or DEFAULT_LEVEL,
-        trace_id=_text(trace) if trace is not None else "",
+        trace_id=_text(found["trace_id"][2]) if "trace_id" in found else "",
         source=source,
         fields=fields,
     )

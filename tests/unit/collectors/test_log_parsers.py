@@ -109,3 +109,11 @@ def test_it_joins_stack_trace_lines_to_the_line_before() -> None:
 
 def test_it_keeps_every_line_an_entry_without_a_start_pattern() -> None:
     assert [entry.text for entry in join_lines([("a", 2), (" b", 5)], None)] == ["a", " b"]
+
+
+def test_the_lines_own_service_and_first_listed_keys_win() -> None:
+    parse = line_parser("json", labels={"service": "fallback", "env": "prod"}, clock=lambda: NOW)
+    record = parse('{"time": 1795327201, "ts": 1795327200, "app": "cart", "message": "m"}')
+    assert record.service == "cart"
+    assert record.timestamp_ms == 1_795_327_200_000
+    assert record.fields == {"time": "1795327201", "env": "prod"}

@@ -77,5 +77,5 @@ class LogsConfig(ConfigModel):
     counters: list[LogCounterConfig] = Field(default_factory=list)
     max_push_bytes: ByteSize = Field(default=10 * 1024**2, gt=0)
     """Largest ``POST /api/v1/logs`` body; a bigger one gets 413."""
-    tail_seconds: Duration = Field(default=300.0, gt=0)
+    tail_seconds: Duration = Field(default=60.0, gt=0)
     """How long one ``/api/v1/logs/tail`` stream lasts before the client reconnects."""

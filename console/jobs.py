@@ -16,8 +16,8 @@ from alerts.rule_loop import GroupLoop, datasource_query_func, expression_error
 from alerts.rule_status import ReloadWatcher
 from collectors.check_loop import CheckLoop, register_checks
 from collectors.logs.build import build_source
-from collectors.logs.metrics import CounterRule
-from collectors.logs.tail import LogTail
+from collectors.logs.metrics import MESSAGES_TOTAL, PUSH_SOURCE, CounterRule
+from collectors.logs.tail import REFRESH_SECONDS, LogTail
 from collectors.scrape_loop import ScrapeLoop
 from collectors.scrape_manager import ScrapeManager
 from console.agent import AgentResources, PeriodicJob
@@ -25,8 +25,10 @@ from console.config import LoadedConfig
 from promql.engine import Engine as QueryEngine
 from store.compaction import compact
 from store.datasources import LocalDatasource, build_datasources
+from store.db import write_transaction
 from store.logs.backend import LogStore
 from store.logs.config import LogsConfig
+from store.logs.counters import refresh_counters
 from store.logs.open import open_log_store
 from store.querier import StoreQuerier
 from store.retention import delete_samples_before, enforce_size
@@ -227,7 +229,20 @@ def log_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[Period
     def apply_retention() -> None:
         store.delete_before(int((resources.clock() - config.logs.retention) * 1000))
 
+    def restate_push_counters() -> None:
+        # Pushed lines are counted by the console as they arrive; the agent
+        # restates those counters, as a tail job does its own, so rate() sees them.
+        with write_transaction(resources.database) as connection:
+            refresh_counters(
+                connection,
+                resources.index,
+                {MESSAGES_TOTAL},
+                PUSH_SOURCE,
+                int(resources.clock() * 1000),
+            )
+
     jobs.append(
         PeriodicJob("logs:retention", "retention", RETENTION_INTERVAL_SECONDS, apply_retention)
     )
+    jobs.append(PeriodicJob("logs:push-counters", "logs", REFRESH_SECONDS, restate_push_counters))
     return jobs

@@ -17,6 +17,8 @@ from store.logs.query import Node, parse_query
 from store.logs.record import LogRecord
 
 MESSAGES_TOTAL = "log_messages_total"
+PUSH_SOURCE = "push"
+"""The source of lines pushed to ``POST /api/v1/logs``."""
 
 
 @dataclass(frozen=True)

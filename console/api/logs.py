@@ -17,7 +17,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request, stream_with_context
 from sqlalchemy import Connection
 
-from collectors.logs.metrics import count_lines
+from collectors.logs.metrics import PUSH_SOURCE, count_lines
 from collectors.logs.parsers import PARSERS, ParseError
 from collectors.logs.parsers.extract import to_record
 from console.api.envelope import bad_data, error_response, success
@@ -39,7 +39,6 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 5000
 TAIL_POLL_SECONDS = 1.0
 TAIL_BATCH = 500
-PUSH_SOURCE = "push"
 VOLUME_BUCKETS = 60
 _STORE_KEY = "vigil.logs"
 

@@ -28,6 +28,9 @@ NEWEST_FIRST = 20_000
 """How many of a window's newest lines a full-text search tries first (SQLite)."""
 
 
+_encode = json.JSONEncoder(separators=(",", ":")).encode
+"""One encoder for every line: ``json.dumps`` with options builds a new one per call."""
+
 _INSERT = (
     "INSERT INTO log_lines (ts, service, level, trace_id, source, message, fields) "
     "VALUES (%s, %s, %s, %s, %s, %s, %s)"
@@ -44,7 +47,7 @@ def _row(record: LogRecord) -> tuple[object, ...]:
         record.trace_id,
         record.source,
         record.message,
-        json.dumps(record.fields, separators=(",", ":")) if record.fields else "{}",
+        _encode(record.fields) if record.fields else "{}",
     )
 
 

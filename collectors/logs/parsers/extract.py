@@ -44,13 +44,16 @@ def parse_timestamp(value: object) -> int | None:
     return int(number if number > _EPOCH_MS_ABOVE else number * 1000)
 
 
+_encode = json.JSONEncoder(separators=(",", ":"), sort_keys=True).encode
+
+
 def _text(value: object) -> str:
     kind = type(value)
     if kind is str:
         return value  # type: ignore[return-value]
     if kind is int or kind is float:
         return str(value)
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+    return _encode(value)
 
 
 _ROLES: dict[str, tuple[str, int]] = {

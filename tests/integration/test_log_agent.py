@@ -10,15 +10,19 @@ from pathlib import Path
 import yaml
 from sqlalchemy import Engine
 
-from console.agent import Agent
+from alerts.listing import list_alerts
+from console.agent import Agent, AgentResources
 from console.config import load_config
-from console.jobs import log_jobs
+from console.jobs import log_jobs, rule_jobs
 from promql.engine import Engine as QueryEngine
 from promql.engine import EngineOptions
 from promql.values import Vector
 from store.logs.query import parse_query
 from store.logs.sql import SqlLogStore
 from store.querier import StoreQuerier
+
+BURST = 'sum by (service) (increase(log_messages_total{level="error"}[1m])) > 50'
+"""More than 50 error lines a minute from one service: an ordinary PromQL alert."""
 
 
 def _write(path: Path, service: str, level: str, message: str, count: int = 1) -> None:
@@ -88,8 +92,36 @@ def test_a_file_line_is_found_within_5s_survives_a_restart_and_is_counted(
     }
     alert = engine.instant_query(
         querier,
-        'sum by (service) (increase(log_messages_total{level="error"}[1m])) > 50',
+        BURST,
         now,
     )
     assert isinstance(alert, Vector)
     assert [dict(s.labels)["service"] for s in alert.samples] == ["payments"]
+
+    # The same expression as an ordinary alerting rule, evaluated by the agent's rule job.
+    (tmp_path / "rules.yml").write_text(
+        yaml.safe_dump(
+            {
+                "groups": [
+                    {
+                        "name": "logs",
+                        "rules": [
+                            {
+                                "alert": "ErrorLogBurst",
+                                "expr": BURST,
+                            }
+                        ],
+                    }
+                ]
+            }
+        )
+    )
+    (tmp_path / "vigil.yml").write_text(yaml.safe_dump({"rule_files": ["rules.yml"]}))
+    loaded = load_config(str(tmp_path / "vigil.yml"))
+    (job,) = rule_jobs(loaded, AgentResources(database, clock=lambda: now))
+    job.run()
+    with database.connect() as connection:
+        firing = list_alerts(connection, loaded.config.alerting, now)
+    assert [dict(status.alert.labels) for status in firing] == [
+        {"alertname": "ErrorLogBurst", "service": "payments"}
+    ]

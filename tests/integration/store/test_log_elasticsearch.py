@@ -18,6 +18,8 @@ from sqlalchemy import Connection, Engine
 
 from collectors.config import LogSourceConfig
 from collectors.logs.build import build_source
+from console.app import create_app
+from console.config import LoadedConfig, VigilConfig
 from store.db import open_engine, upgrade
 from store.logs.config import ElasticsearchConfig
 from store.logs.elasticsearch import ElasticsearchLogStore, index_name
@@ -146,3 +148,28 @@ def test_the_elasticsearch_source_reads_an_existing_index_in_order(
     assert [record.message for record in first.records] == ["line 1", "line 2", "line 3"]
     assert source.read(first.positions).records == []
     client.indices.delete(index=index)
+
+
+def test_the_console_searches_elasticsearch_when_it_is_the_backend(
+    es: tuple[str, FakeElasticsearch | None], sqlite: Engine
+) -> None:
+    prefix = f"vigil-test-{uuid.uuid4().hex[:8]}"
+    config = VigilConfig.model_validate(
+        {
+            "auth": {"anonymous_read": True},
+            "logs": {
+                "backend": "elasticsearch",
+                "elasticsearch": {"url": es[0], "index_prefix": prefix},
+            },
+        }
+    )
+    app = create_app(LoadedConfig(config=config), database=sqlite, clock=lambda: T0 / 1000 + 60)
+    ElasticsearchLogStore(config.logs.elasticsearch, sqlite).append(RECORDS[1:])
+    client = Elasticsearch(es[0])
+    client.indices.refresh(index=f"{prefix}-*")
+    found = app.test_client().get("/api/v1/logs", query_string={"query": "refused OR slow"})
+    assert [line["service"] for line in found.get_json()["data"]["lines"]] == [
+        "payments",
+        "payments",
+    ]
+    client.indices.delete(index=f"{prefix}-*")

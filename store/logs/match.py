@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from store.logs.query import And, Field, MatchAll, Node, Not, Or, Text, levels_matching
+from store.logs.query import And, Field, MatchAll, Node, Or, Text, levels_matching
 from store.logs.record import LogRecord
 
 _WORD = re.compile(r"\w+")
@@ -59,5 +59,3 @@ def matches(node: Node, record: LogRecord, message_words: list[str] | None = Non
         return any(matches(item, record, message_words) for item in node.items)
     return not matches(node.item, record, message_words)
 
-
-__all__ = ["Not", "matches", "words"]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from collectors.logs.multiline import Entry, join_lines
+from collectors.logs.multiline import join_lines
 from collectors.logs.parsing import LineParser
 from collectors.logs.sources.base import SourceRead
 from store.logs.positions import Position
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class _Chunk:
-    entries: list[Entry]
+    entries: list[str]
     end: int
     """Offset up to which entries were handed on."""
     complete: bool
@@ -91,7 +91,7 @@ class FileSource:
                 old = _find_inode(os.path.dirname(path), stored.inode)
                 if old is not None:
                     chunk = self._read(old, stored.inode, stored.offset)
-                    records.extend(self.parse(entry.text) for entry in chunk.entries)
+                    records.extend(map(self.parse, chunk.entries))
                     if not chunk.complete:
                         moved[path] = Position(stored.inode, chunk.end)
                         continue
@@ -99,7 +99,7 @@ class FileSource:
             if stored is None or stored.inode != inode:
                 stored = by_inode.get(inode, Position(inode, 0))
             chunk = self._read(path, inode, stored.offset)
-            records.extend(self.parse(entry.text) for entry in chunk.entries)
+            records.extend(map(self.parse, chunk.entries))
             if positions.get(path) != Position(inode, chunk.end):
                 moved[path] = Position(inode, chunk.end)
         return SourceRead(records, moved)
@@ -118,6 +118,13 @@ class FileSource:
         if cut == 0 and len(data) >= self.max_bytes:
             cut = len(data)  # one line longer than a read: hand it on in pieces
         body = data[:cut]
+        whole = offset + cut
+        at_eof = offset + len(data) >= size
+        if self.start is None:
+            # One entry a line: only the end of the chunk matters, so decode it at once.
+            texts = body.decode("utf-8", errors="replace").split("\n")
+            kept = [text.rstrip("\r") for text in texts if text.strip()]
+            return _Chunk(kept, whole, at_eof)
         parts = body.split(b"\n")
         if body.endswith(b"\n"):
             parts.pop()
@@ -129,9 +136,7 @@ class FileSource:
             if text.strip():
                 lines.append((text, min(position, offset + cut)))
         entries = join_lines(lines, self.start)
-        whole = offset + cut
-        at_eof = offset + len(data) >= size
-        if self.start is not None and entries and at_eof and entries[-1].end == whole:
+        if entries and at_eof and entries[-1].end == whole:
             first = entries[-2].end if len(entries) > 1 else offset
             if self._held.get(inode) != (first, whole):
                 self._held[inode] = (first, whole)
@@ -141,4 +146,4 @@ class FileSource:
         end = entries[-1].end if entries else offset
         if not lines:
             end = whole  # nothing but blank lines
-        return _Chunk(entries, end, at_eof and end == whole)
+        return _Chunk([entry.text for entry in entries], end, at_eof and end == whole)

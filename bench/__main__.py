@@ -8,7 +8,8 @@ Benchmarks, in the order ``python -m bench`` (``make bench``) runs them:
 * ``import_size``: bytes per sample of one OpenMetrics file imported into both;
 * ``alerting``: 1,000 rules over the demo fleet, and firing-to-webhook delay;
 * ``auth``: a password hash, and what caller resolution adds to a request;
-* ``bottlenecks``: top-1 accuracy and time to detection per demo fault.
+* ``bottlenecks``: top-1 accuracy and time to detection per demo fault;
+* ``logs``: JSON lines from files into SQLite, and term search over 10M lines.
 
 Options after the name go to that benchmark (``python -m bench ingest --help``);
 options without a name (``python -m bench --quick``) go to every benchmark but
@@ -31,6 +32,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "alerting": ("bench.alerting", "run"),
     "auth": ("bench.auth", "run"),
     "bottlenecks": ("bench.bottlenecks", "run"),
+    "logs": ("bench.logs", "run"),
 }
 """Name → (module, entry point taking the argument list)."""
 NO_SHARED_OPTIONS = frozenset({"chunk_codec"})

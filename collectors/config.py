@@ -17,6 +17,8 @@ from pydantic import (
 from collectors.checks import CHECK_TYPES
 from collectors.checks.base import CheckOptions
 from collectors.http_config import Authorization, BasicAuth, HttpClientConfig, TLSConfig
+from collectors.logs.parsers import PARSERS
+from collectors.logs.sources import LOG_SOURCES
 from collectors.relabel import RelabelConfig, is_label_name
 from store.configfile import ByteSize, ConfigModel, Duration
 
@@ -162,19 +164,53 @@ _COMMON_KEYS = frozenset(HealthCheckConfig.model_fields) - {"options"}
 
 
 class LogSourceConfig(ConfigModel):
-    """A place logs come from; ``type`` names a source plug-in, ``parser`` a parser."""
+    """A place logs come from; ``type`` names a source plug-in, ``parser`` a parser.
+
+    ``file``: ``paths`` (globs). ``http``: ``url`` polled for NDJSON or lines,
+    with ``cursor_param`` carrying where the last poll ended. ``elasticsearch``:
+    ``url`` and ``index`` of an existing index, read in ``timestamp_field`` order.
+    """
 
     name: str = Field(min_length=1)
-    type: Literal["file", "http", "elasticsearch"] = "file"
+    type: str = "file"
     paths: list[str] = Field(default_factory=list)
     url: str | None = None
     parser: str = "json"
+    pattern: str | None = None
+    """The regex parser's pattern; named groups become keys."""
+    multiline_start: str | None = None
+    """Where an entry starts (e.g. ``^\\d{4}-``); other lines join the one before."""
+    interval: Duration = Field(default=1.0, gt=0)
     labels: dict[str, str] = Field(default_factory=dict)
+    cursor_param: str = "since"
+    index: str | None = None
+    timestamp_field: str = "@timestamp"
+    max_read_bytes: ByteSize = Field(default=4 * 1024**2, gt=0)
+    """At most this much is read per file per poll, so one batch stays bounded."""
 
     @model_validator(mode="after")
-    def _needs_a_location(self) -> LogSourceConfig:
+    def _valid(self) -> LogSourceConfig:
+        if self.type not in LOG_SOURCES:
+            known = ", ".join(sorted(LOG_SOURCES))
+            raise ValueError(f'unknown log source type "{self.type}"; known types: {known}')
+        if self.parser not in PARSERS:
+            known = ", ".join(sorted(PARSERS))
+            raise ValueError(f'unknown parser "{self.parser}"; known parsers: {known}')
         if self.type == "file" and not self.paths:
             raise ValueError("a file log source needs at least one path")
         if self.type != "file" and not self.url:
             raise ValueError(f"a {self.type} log source needs a url")
+        if self.type == "elasticsearch" and not self.index:
+            raise ValueError("an elasticsearch log source needs an index")
+        for key in ("pattern", "multiline_start"):
+            text = getattr(self, key)
+            if text is not None:
+                try:
+                    compiled = re.compile(text)
+                except re.error as error:
+                    raise ValueError(f"{key}: {error}") from None
+                if key == "pattern" and not compiled.groupindex:
+                    raise ValueError("pattern: needs named groups, like (?P<msg>.*)")
+        if self.parser == "regex" and self.pattern is None:
+            raise ValueError("the regex parser needs a pattern")
         return self

@@ -113,6 +113,7 @@ def job_builders() -> list[JobBuilder]:
         check_jobs,
         compaction_jobs,
         delivery_jobs,
+        log_jobs,
         reload_jobs,
         retention_jobs,
         rule_jobs,
@@ -128,6 +129,7 @@ def job_builders() -> list[JobBuilder]:
         retention_jobs,
         reload_jobs,
         bottleneck_jobs,
+        log_jobs,
     ]
 
 

@@ -17,6 +17,7 @@ from console import (
     pages_alerts,
     pages_analysis,
     pages_login,
+    pages_logs,
     pages_silences,
     sessions,
     telemetry,
@@ -27,6 +28,7 @@ from console.api import (
     analysis,
     envelope,
     figures,
+    logs,
     metadata,
     notifications,
     prometheus,
@@ -94,6 +96,7 @@ def create_app(
         alertmanager.blueprint,
         alertmanager_silences.blueprint,
         notifications.blueprint,
+        logs.blueprint,
         pages_alerts.blueprint,
         pages_silences.blueprint,
         pages_login.blueprint,
@@ -101,6 +104,7 @@ def create_app(
         audit_api.blueprint,
         analysis.blueprint,
         pages_analysis.blueprint,
+        pages_logs.blueprint,
     ):
         app.register_blueprint(blueprint)
     app.view_functions["static"] = auth.public(app.view_functions["static"])

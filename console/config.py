@@ -31,6 +31,7 @@ from store.configfile import (
     validate_model,
 )
 from store.datasources import LOCAL_DATASOURCE, DatasourceConfig
+from store.logs.config import LogsConfig
 
 DEFAULT_CONFIG_FILE = "vigil.yml"
 CONFIG_ENV = "VIGIL_CONFIG"
@@ -108,6 +109,7 @@ class VigilConfig(ConfigModel):
     scrape_configs: list[ScrapeConfig] = Field(default_factory=list)
     health_checks: list[HealthCheckConfig] = Field(default_factory=list)
     log_sources: list[LogSourceConfig] = Field(default_factory=list)
+    logs: LogsConfig = Field(default_factory=LogsConfig)
     rule_files: list[str | RuleFilesConfig] = Field(default_factory=list)
     datasources: list[DatasourceConfig] = Field(default_factory=list)
     alerting: AlertingConfig = Field(default_factory=AlertingConfig)

@@ -31,7 +31,7 @@ ASSETS = Path(__file__).resolve().parent / "demo_assets"
 
 
 def demo_config(fleet: Fleet, data_dir: Path, port: int, webhook_url: str) -> dict[str, Any]:
-    """vigil.yml for the fleet: one scrape job and one HTTP health check per service."""
+    """vigil.yml for the fleet: a scrape job and an HTTP health check per service, its logs."""
     return {
         "global": {"scrape_interval": "5s", "evaluation_interval": "10s", "check_interval": "10s"},
         "storage": {"data_dir": str(data_dir)},
@@ -60,6 +60,9 @@ def demo_config(fleet: Fleet, data_dir: Path, port: int, webhook_url: str) -> di
             }
             for service in fleet.services
         ],
+        # The JSON lines each service writes, tailed into the log store.
+        "log_sources": [{"name": "demo", "type": "file", "paths": [str(fleet.log_dir / "*.log")]}],
+        "logs": {"counters": [{"name": "log_upstream_failures_total", "query": "upstream"}]},
         "rule_files": [str(ASSETS / "rules.yml")],
         "analysis": {"score_interval": "30s", "score_window": "5m"},
         "alerting": {

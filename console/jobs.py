@@ -17,6 +17,9 @@ from alerts.rule_status import ReloadWatcher
 from analysis.analyze import analyze
 from analysis.metrics import score_samples
 from collectors.check_loop import CheckLoop, register_checks
+from collectors.logs.build import build_source
+from collectors.logs.metrics import MESSAGES_TOTAL, PUSH_SOURCE, CounterRule
+from collectors.logs.tail import REFRESH_SECONDS, LogTail
 from collectors.scrape_loop import ScrapeLoop
 from collectors.scrape_manager import ScrapeManager
 from console.agent import AgentResources, PeriodicJob
@@ -25,6 +28,10 @@ from promql.engine import Engine as QueryEngine
 from store.compaction import compact
 from store.datasources import LocalDatasource, build_datasources
 from store.db import write_transaction
+from store.logs.backend import LogStore
+from store.logs.config import LogsConfig
+from store.logs.counters import refresh_counters
+from store.logs.open import open_log_store
 from store.querier import StoreQuerier
 from store.retention import delete_samples_before, enforce_size
 from store.samples import append_samples
@@ -205,3 +212,59 @@ def bottleneck_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence
             append_samples(connection, resources.index, score_samples(report))
 
     return [PeriodicJob("bottlenecks", "analysis", settings.score_interval, score)]
+
+
+_log_stores: dict[tuple[int, str], LogStore] = {}
+
+
+def _log_store(config: LogsConfig, resources: AgentResources) -> LogStore:
+    """One log store per database and configuration, kept across reloads (it may own a thread)."""
+    key = (id(resources.database), config.model_dump_json())
+    if key not in _log_stores:
+        _log_stores[key] = open_log_store(config, resources.database)
+    return _log_stores[key]
+
+
+def log_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[PeriodicJob]:
+    """A tail job per log source, and retention of stored lines by age."""
+    config = loaded.config
+    store = _log_store(config.logs, resources)
+    rules = [CounterRule.of(counter) for counter in config.logs.counters]
+    jobs = [
+        PeriodicJob(
+            f"logs:{source.name}",
+            "logs",
+            source.interval,
+            LogTail(
+                source.name,
+                build_source(source, base_dir=loaded.base_dir, clock=resources.clock),
+                store,
+                resources.database,
+                resources.index,
+                rules=rules,
+                clock=resources.clock,
+            ).run_once,
+        )
+        for source in config.log_sources
+    ]
+
+    def apply_retention() -> None:
+        store.delete_before(int((resources.clock() - config.logs.retention) * 1000))
+
+    def restate_push_counters() -> None:
+        # Pushed lines are counted by the console as they arrive; the agent
+        # restates those counters, as a tail job does its own, so rate() sees them.
+        with write_transaction(resources.database) as connection:
+            refresh_counters(
+                connection,
+                resources.index,
+                {MESSAGES_TOTAL},
+                PUSH_SOURCE,
+                int(resources.clock() * 1000),
+            )
+
+    jobs.append(
+        PeriodicJob("logs:retention", "retention", RETENTION_INTERVAL_SECONDS, apply_retention)
+    )
+    jobs.append(PeriodicJob("logs:push-counters", "logs", REFRESH_SECONDS, restate_push_counters))
+    return jobs

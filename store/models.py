@@ -434,6 +434,56 @@ class ConsoleSetting(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+class LogLine(Base):
+    """One stored log line. Full-text search lives beside it, outside the models.
+
+    SQLite: the FTS5 table ``log_lines_fts`` of message and trace id
+    (external content: this table, kept by triggers). PostgreSQL: a generated
+    ``search`` tsvector column with a GIN index, and an index on trace_id.
+    Migration 0009 creates them; ``store.logs.schema`` tells the model
+    comparison to leave them be. ``level`` is an index into
+    ``store.logs.record.LEVELS``; ``fields`` a JSON object of text values.
+    """
+
+    __tablename__ = "log_lines"
+    __table_args__ = (Index(None, "ts", "id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    ts: Mapped[int] = mapped_column(BigInteger)
+    service: Mapped[str] = mapped_column(String(255), default="")
+    level: Mapped[int] = mapped_column(SmallInteger, default=2)
+    trace_id: Mapped[str] = mapped_column(String(128), default="")
+    source: Mapped[str] = mapped_column(String(255), default="")
+    message: Mapped[str] = mapped_column(Text)
+    fields: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class LogSourcePosition(Base):
+    """How far a log source has read (file: inode and byte offset; pull: a cursor).
+
+    Written in the transaction that stores the lines read, so a restart
+    neither loses nor repeats a line.
+    """
+
+    __tablename__ = "log_source_positions"
+
+    source: Mapped[str] = mapped_column(String(255), primary_key=True)
+    key: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    inode: Mapped[int] = mapped_column(BigInteger, default=0)
+    offset: Mapped[int] = mapped_column(BigInteger, default=0)
+    cursor: Mapped[str] = mapped_column(Text, default="")
+
+
+class LogCounter(Base):
+    """The running value of a log-derived counter, so it stays monotonic across restarts."""
+
+    __tablename__ = "log_counters"
+
+    key: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    """The counter's labels, encoded as ``store.series.encode_labels`` does."""
+    value: Mapped[float] = mapped_column(Float, default=0.0)
+
+
 def table_of(model: type[Base]) -> Table:
     """The Core table of a model, typed as one (for Core inserts, updates and deletes)."""
     table = model.__table__

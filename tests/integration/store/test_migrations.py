@@ -10,13 +10,16 @@ from sqlalchemy import Engine, inspect, text
 
 from promql.matchers import Matcher, MatchType
 from store.db import downgrade, upgrade
+from store.logs.schema import is_modelled
 from store.models import Base
 from store.series import all_series, select_series
 
 
 def _differences(database: Engine) -> list[object]:
     with database.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": is_modelled}
+        )
         return list(compare_metadata(context, Base.metadata))
 
 
@@ -26,7 +29,9 @@ def test_it_upgrades_downgrades_and_upgrades_again_to_the_models(database: Engin
     assert set(inspect(database).get_table_names()) <= {"alembic_version"}
     upgrade(database)
     assert _differences(database) == []
-    assert {"series", "sample_batches", "notifications"} <= set(inspect(database).get_table_names())
+    assert {"series", "sample_batches", "notifications", "log_lines"} <= set(
+        inspect(database).get_table_names()
+    )
 
 
 def test_it_converts_the_series_index_both_ways(database: Engine) -> None:

@@ -1,0 +1,1 @@
+"""The log pipeline's collecting half: parsers, sources, and the metrics counted from lines."""

@@ -1,0 +1,1 @@
+"""Log storage: records, the query language, and the SQL and Elasticsearch backends."""

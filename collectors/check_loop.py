@@ -29,7 +29,11 @@ def probe_samples(config: HealthCheckConfig, result: ProbeResult, at: float) -> 
     base = {**config.labels, "job": CHECK_JOB, "check": config.name, "instance": config.target}
     timestamp_ms = int(at * 1000)
     return [
-        (make_labels({**base, "__name__": name}), timestamp_ms, value)
+        (
+            make_labels({**base, **result.metric_labels.get(name, {}), "__name__": name}),
+            timestamp_ms,
+            value,
+        )
         for name, value in sorted(result.metrics.items())
     ]
 

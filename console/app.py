@@ -9,10 +9,11 @@ from collections.abc import Callable
 from flask import Flask, Response
 from sqlalchemy import Engine
 
-from console import auth, ops, pages, pages_alerts, pages_silences, telemetry
+from console import auth, ops, pages, pages_alerts, pages_checks, pages_silences, telemetry
 from console.api import (
     alertmanager,
     alertmanager_silences,
+    checks,
     envelope,
     figures,
     notifications,
@@ -73,6 +74,8 @@ def create_app(
         notifications.blueprint,
         pages_alerts.blueprint,
         pages_silences.blueprint,
+        checks.blueprint,
+        pages_checks.blueprint,
     ):
         app.register_blueprint(blueprint)
     app.view_functions["static"] = auth.public(app.view_functions["static"])

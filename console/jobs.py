@@ -81,7 +81,7 @@ def check_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[Peri
             f"check:{check.name}",
             "check",
             check.interval or default_interval,
-            CheckLoop(check, resources.database, resources.index).run_once,
+            CheckLoop(check, resources.database, resources.index, writer=resources.writer).run_once,
         )
         for check in checks
     ]

@@ -39,3 +39,12 @@ def test_passwords_never_show_in_errors() -> None:
     assert "hunter2" not in str(raised.value)
     config = check(type="redis", target="cache:6379", password="hunter2")
     assert "hunter2" not in repr(config)
+
+
+def test_labels_are_label_names_and_not_the_checks_own() -> None:
+    config = check(type="tcp", target="db:5432", labels={"service": "db", "group": "public"})
+    assert config.labels == {"service": "db", "group": "public"}
+    with pytest.raises(ValidationError, match='"team-name" is not a valid label name'):
+        check(type="tcp", target="db:5432", labels={"team-name": "x"})
+    with pytest.raises(ValidationError, match='"instance" is set by the check itself'):
+        check(type="tcp", target="db:5432", labels={"instance": "x"})

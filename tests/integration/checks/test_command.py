@@ -68,3 +68,28 @@ def test_it_is_off_unless_vigil_yml_enables_it(tmp_path: Path) -> None:
     path.write_text("allow_command_checks: true\n" + COMMAND_CHECK)
     loaded = load_config(str(path), environ={})
     assert [c.type for c in loaded.config.health_checks] == ["command"]
+
+
+def test_the_agent_builds_no_job_for_a_command_check_that_is_not_allowed(
+    tmp_path: Path,
+) -> None:
+    from console.agent import AgentResources
+    from console.config import LoadedConfig, VigilConfig
+    from console.jobs import check_jobs
+    from store.db import open_engine, upgrade
+
+    engine = open_engine(f"sqlite:///{tmp_path / 'vigil.db'}")
+    upgrade(engine)
+    document = {
+        "health_checks": [
+            {"name": "backup", "type": "command", "target": "b", "command": ["/bin/true"]},
+            {"name": "db", "type": "tcp", "target": "127.0.0.1:5432"},
+        ]
+    }
+    try:
+        for allowed, ids in [(False, ["check:db"]), (True, ["check:backup", "check:db"])]:
+            config = VigilConfig.model_validate({**document, "allow_command_checks": allowed})
+            jobs = check_jobs(LoadedConfig(config=config), AgentResources(engine))
+            assert [job.id for job in jobs] == ids
+    finally:
+        engine.dispose()

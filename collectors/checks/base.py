@@ -6,11 +6,12 @@ can import it without importing one another.
 
 from __future__ import annotations
 
+import re
 import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from pydantic import ConfigDict
 
@@ -141,3 +142,37 @@ def split_host_port(target: str, kind: str) -> tuple[str, int]:
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise ValueError(f'a {kind} check needs "host:port" as target, not "{target}"')
     return host.removeprefix("[").removesuffix("]"), int(port)
+
+
+def valid_regex(pattern: str | None) -> str | None:
+    """A pydantic validator's body: the pattern compiles, or a clear error."""
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ValueError(f"invalid regular expression: {error}") from None
+    return pattern
+
+
+class HostPortCheck:
+    """Base of the types whose target is ``host:port`` and whose probe is one attempt:
+    a subclass names its ``kind`` and ``options`` and writes ``probe``."""
+
+    kind: ClassVar[str]
+    options: ClassVar[type[CheckOptions]]
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+
+    def check_target(self, target: str) -> None:
+        split_host_port(target, self.kind)
+
+    def run(self, config: HealthCheckConfig, now: float) -> ProbeResult:
+        host, port = split_host_port(config.target, self.kind)
+        return timed_probe(
+            lambda: self.probe(host, port, config), target=config.target, clock=self._clock
+        )
+
+    def probe(self, host: str, port: int, config: HealthCheckConfig) -> dict[str, float]:
+        """Connect and ask; return the type's extra metrics, or raise to fail."""
+        raise NotImplementedError

@@ -24,6 +24,7 @@ from collectors.checks.base import (
     ProbeResult,
     split_host_port,
     timed_probe,
+    valid_regex,
 )
 from collectors.httpfetch import Clock
 
@@ -43,15 +44,7 @@ class DnsOptions(CheckOptions):
     """``host:port``; default: the first nameserver of /etc/resolv.conf, port 53."""
     transport: Literal["udp", "tcp"] = "udp"
 
-    @field_validator("answer_regex")
-    @classmethod
-    def _compiles(cls, pattern: str | None) -> str | None:
-        if pattern is not None:
-            try:
-                re.compile(pattern)
-            except re.error as error:
-                raise ValueError(f"invalid regular expression: {error}") from None
-        return pattern
+    _compiles = field_validator("answer_regex")(valid_regex)
 
     @field_validator("nameserver")
     @classmethod

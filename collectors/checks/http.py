@@ -12,7 +12,7 @@ import requests
 from pydantic import Field, field_validator
 
 from collectors.certificates import certificate_expiry
-from collectors.checks.base import CheckOptions, ProbeResult, probe_metrics
+from collectors.checks.base import CheckOptions, ProbeResult, probe_metrics, valid_regex
 from collectors.http_config import HttpClientConfig, TLSConfig
 from collectors.httpclient import client_session
 from collectors.httpfetch import Clock, FetchError, HttpResponse, http_request
@@ -43,15 +43,7 @@ class HttpOptions(CheckOptions):
     tls_config: TLSConfig = TLSConfig()
     """``ca_file``, ``insecure_skip_verify``, ``server_name``, client ``cert_file``/``key_file``."""
 
-    @field_validator("body_regex")
-    @classmethod
-    def _compiles(cls, pattern: str | None) -> str | None:
-        if pattern is not None:
-            try:
-                re.compile(pattern)
-            except re.error as error:
-                raise ValueError(f"invalid regular expression: {error}") from None
-        return pattern
+    _compiles = field_validator("body_regex")(valid_regex)
 
 
 def _session_for(tls: TLSConfig) -> requests.Session:

@@ -9,20 +9,10 @@ from __future__ import annotations
 
 import json
 import socket
-import time
 from typing import TYPE_CHECKING
 
-from pydantic import Field
-
-from collectors.checks.base import (
-    LoginOptions,
-    ProbeFailure,
-    ProbeResult,
-    split_host_port,
-    timed_probe,
-)
+from collectors.checks.base import HostPortCheck, LoginOptions, ProbeFailure
 from collectors.http_config import Secret
-from collectors.httpfetch import Clock
 
 if TYPE_CHECKING:
     from collectors.config import HealthCheckConfig
@@ -31,7 +21,7 @@ _MAX_LINE = 64 * 1024
 
 
 class NatsOptions(LoginOptions):
-    token: Secret | None = Field(default=None)
+    token: Secret | None = None
 
 
 def connect_message(options: NatsOptions) -> bytes:
@@ -68,37 +58,27 @@ class _Lines:
         return line.decode("utf-8", "replace")
 
 
-class NatsCheck:
+class NatsCheck(HostPortCheck):
+    kind = "nats"
     options = NatsOptions
 
-    def __init__(self, clock: Clock = time.monotonic) -> None:
-        self._clock = clock
-
-    def check_target(self, target: str) -> None:
-        split_host_port(target, "nats")
-
-    def run(self, config: HealthCheckConfig, now: float) -> ProbeResult:
+    def probe(self, host: str, port: int, config: HealthCheckConfig) -> dict[str, float]:
         options = config.options
         assert isinstance(options, NatsOptions)
-        host, port = split_host_port(config.target, "nats")
-
-        def attempt() -> dict[str, float]:
-            deadline = self._clock() + config.timeout
-            with socket.create_connection((host, port), timeout=config.timeout) as sock:
-                lines = _Lines(sock)
-                info = lines.next()
-                if not info.startswith("INFO "):
-                    raise ProbeFailure(f"expected INFO, got {info[:80]!r}")
-                if json.loads(info[5:]).get("tls_required"):
-                    raise ProbeFailure("the server requires TLS, which this check does not speak")
-                sock.sendall(connect_message(options))
-                while True:
-                    sock.settimeout(max(0.001, deadline - self._clock()))
-                    line = lines.next()
-                    if line == "PONG":
-                        return {}
-                    if line.startswith("-ERR"):
-                        raise ProbeFailure(line[5:].strip().strip("'") or "-ERR")
-                    # PING from the server or +OK: keep reading
-
-        return timed_probe(attempt, target=config.target, clock=self._clock)
+        deadline = self._clock() + config.timeout
+        with socket.create_connection((host, port), timeout=config.timeout) as sock:
+            lines = _Lines(sock)
+            info = lines.next()
+            if not info.startswith("INFO "):
+                raise ProbeFailure(f"expected INFO, got {info[:80]!r}")
+            if json.loads(info[5:]).get("tls_required"):
+                raise ProbeFailure("the server requires TLS, which this check does not speak")
+            sock.sendall(connect_message(options))
+            while True:
+                sock.settimeout(max(0.001, deadline - self._clock()))
+                line = lines.next()
+                if line == "PONG":
+                    return {}
+                if line.startswith("-ERR"):
+                    raise ProbeFailure(line[5:].strip().strip("'") or "-ERR")
+                # PING from the server or +OK: keep reading

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 import pika
 
-from collectors.checks.base import LoginOptions, ProbeResult, split_host_port, timed_probe
-from collectors.httpfetch import Clock
+from collectors.checks.base import HostPortCheck, LoginOptions
 
 if TYPE_CHECKING:
     from collectors.config import HealthCheckConfig
@@ -19,19 +17,13 @@ class RabbitmqOptions(LoginOptions):
     virtual_host: str = "/"
 
 
-class RabbitmqCheck:
+class RabbitmqCheck(HostPortCheck):
+    kind = "rabbitmq"
     options = RabbitmqOptions
 
-    def __init__(self, clock: Clock = time.monotonic) -> None:
-        self._clock = clock
-
-    def check_target(self, target: str) -> None:
-        split_host_port(target, "rabbitmq")
-
-    def run(self, config: HealthCheckConfig, now: float) -> ProbeResult:
+    def probe(self, host: str, port: int, config: HealthCheckConfig) -> dict[str, float]:
         options = config.options
         assert isinstance(options, RabbitmqOptions)
-        host, port = split_host_port(config.target, "rabbitmq")
         password = options.password_text
         parameters = pika.ConnectionParameters(
             host=host,
@@ -45,9 +37,5 @@ class RabbitmqCheck:
             stack_timeout=config.timeout,
             blocked_connection_timeout=config.timeout,
         )
-
-        def attempt() -> dict[str, float]:
-            pika.BlockingConnection(parameters).close()
-            return {}
-
-        return timed_probe(attempt, target=config.target, clock=self._clock)
+        pika.BlockingConnection(parameters).close()
+        return {}

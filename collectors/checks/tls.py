@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import ssl
-import time
 from typing import TYPE_CHECKING
 
 from pydantic import Field
@@ -12,12 +11,12 @@ from pydantic import Field
 from collectors.certificates import certificate_expiry, days_left
 from collectors.checks.base import (
     CheckOptions,
+    HostPortCheck,
     ProbeFailure,
     ProbeResult,
     split_host_port,
     timed_probe,
 )
-from collectors.httpfetch import Clock
 
 if TYPE_CHECKING:
     from collectors.config import HealthCheckConfig
@@ -41,14 +40,11 @@ def tls_context(ca_file: str | None, insecure_skip_verify: bool) -> ssl.SSLConte
     return context
 
 
-class TlsCheck:
+class TlsCheck(HostPortCheck):
+    """Overrides ``run``: its result carries the TLS version as a label and needs ``now``."""
+
+    kind = "tls"
     options = TlsOptions
-
-    def __init__(self, clock: Clock = time.monotonic) -> None:
-        self._clock = clock
-
-    def check_target(self, target: str) -> None:
-        split_host_port(target, "tls")
 
     def run(self, config: HealthCheckConfig, now: float) -> ProbeResult:
         options = config.options

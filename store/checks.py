@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
@@ -112,7 +112,15 @@ def record_check(
         connection.execute(
             insert(EVENTS).values(check_name=name, at=at, status=status, error=error or "")
         )
-    return get_check(connection, name)
+    return replace(
+        current,
+        status=status,
+        last_error=error or "",
+        last_check=at,
+        last_duration_seconds=duration_seconds,
+        consecutive_failures=failures,
+        consecutive_successes=successes,
+    )
 
 
 def list_checks(engine: Engine) -> list[CheckStatus]:

@@ -7,13 +7,13 @@ takes the earliest in the chain; the leaf is nearly always that one).
 
 from __future__ import annotations
 
-from cryptography import x509
-
 SECONDS_PER_DAY = 86400.0
 
 
 def certificate_expiry(der: bytes) -> float:
     """The ``notAfter`` of a DER certificate, as Unix seconds."""
+    from cryptography import x509  # only when a certificate is read: a heavy import
+
     return x509.load_der_x509_certificate(der).not_valid_after_utc.timestamp()
 
 

@@ -11,11 +11,6 @@ import socket
 import time
 from typing import TYPE_CHECKING, Literal
 
-import dns.message
-import dns.query
-import dns.rcode
-import dns.rdatatype
-import dns.resolver
 from pydantic import Field, field_validator
 
 from collectors.checks.base import (
@@ -72,6 +67,8 @@ def answer_problem(answers: list[str], options: DnsOptions) -> str | None:
 
 
 def _nameserver(options: DnsOptions) -> tuple[str, int]:
+    import dns.resolver
+
     if options.nameserver is not None:
         host, port = split_host_port(options.nameserver, "dns nameserver")
     else:
@@ -96,6 +93,12 @@ class DnsCheck:
         assert isinstance(options, DnsOptions)
 
         def attempt() -> dict[str, float]:
+            # Imported here, not at the top: the agent starts without loading every client library.
+            import dns.message
+            import dns.query
+            import dns.rcode
+            import dns.rdatatype
+
             address, port = _nameserver(options)
             query = dns.message.make_query(config.target, options.record_type)
             send = dns.query.udp if options.transport == "udp" else dns.query.tcp

@@ -5,12 +5,11 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
-import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
-
 from collectors.checks.base import HostPortCheck, LoginOptions, ProbeFailure
 
 if TYPE_CHECKING:
+    import paho.mqtt.client as mqtt
+
     from collectors.config import HealthCheckConfig
 
 
@@ -26,6 +25,10 @@ class MqttCheck(HostPortCheck):
     def probe(self, host: str, port: int, config: HealthCheckConfig) -> dict[str, float]:
         options = config.options
         assert isinstance(options, MqttOptions)
+        # Imported here, not at the top: the agent starts without loading every client library.
+        import paho.mqtt.client as mqtt
+        from paho.mqtt.enums import CallbackAPIVersion
+
         deadline = self._clock() + config.timeout
         answered = threading.Event()
         reasons: list[str] = []

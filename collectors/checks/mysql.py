@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pymysql
-
 from collectors.checks.base import HostPortCheck, LoginOptions
 
 if TYPE_CHECKING:
@@ -24,6 +22,9 @@ class MysqlCheck(HostPortCheck):
     def probe(self, host: str, port: int, config: HealthCheckConfig) -> dict[str, float]:
         options = config.options
         assert isinstance(options, MysqlOptions)
+        # Imported here, not at the top: the agent starts without loading every client library.
+        import pymysql
+
         connection = pymysql.connect(
             host=host,
             port=port,

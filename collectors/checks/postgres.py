@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Literal
 
-import psycopg
-
 from collectors.checks.base import HostPortCheck, LoginOptions
 
 if TYPE_CHECKING:
@@ -26,6 +24,9 @@ class PostgresCheck(HostPortCheck):
     def probe(self, host: str, port: int, config: HealthCheckConfig) -> dict[str, float]:
         options = config.options
         assert isinstance(options, PostgresOptions)
+        # Imported here, not at the top: the agent starts without loading every client library.
+        import psycopg
+
         # libpq counts connect_timeout in whole seconds (and at least 2).
         with psycopg.connect(
             host=host,

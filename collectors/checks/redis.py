@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import redis
 from pydantic import Field
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from collectors.checks.base import HostPortCheck, LoginOptions, ProbeFailure
 
@@ -26,6 +23,11 @@ class RedisCheck(HostPortCheck):
     def probe(self, host: str, port: int, config: HealthCheckConfig) -> dict[str, float]:
         options = config.options
         assert isinstance(options, RedisOptions)
+        # Imported here, not at the top: the agent starts without loading every client library.
+        import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
         client = redis.Redis(
             host=host,
             port=port,

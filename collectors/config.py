@@ -144,9 +144,7 @@ class HealthCheckConfig(ConfigModel):
     @field_validator("labels")
     @classmethod
     def _label_names(cls, labels: dict[str, str]) -> dict[str, str]:
-        for name in labels:
-            if not is_label_name(name):
-                raise ValueError(f'"{name}" is not a valid label name')
+        for name in StaticConfig._label_names(labels):
             if name in _CHECK_LABELS:
                 raise ValueError(f'"{name}" is set by the check itself and cannot be a label')
         return labels

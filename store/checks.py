@@ -96,31 +96,20 @@ def record_check(
         status = "up"
     elif not success and status != "down" and (failures >= needed or status == "unknown"):
         status = "down"
-    connection.execute(
-        update(CHECKS)
-        .where(CHECKS.c.name == name)
-        .values(
-            status=status,
-            last_error=error or "",
-            last_check=at,
-            last_duration_seconds=duration_seconds,
-            consecutive_failures=failures,
-            consecutive_successes=successes,
-        )
-    )
+    state = {
+        "status": status,
+        "last_error": error or "",
+        "last_check": at,
+        "last_duration_seconds": duration_seconds,
+        "consecutive_failures": failures,
+        "consecutive_successes": successes,
+    }
+    connection.execute(update(CHECKS).where(CHECKS.c.name == name).values(**state))
     if status != current.status:
         connection.execute(
             insert(EVENTS).values(check_name=name, at=at, status=status, error=error or "")
         )
-    return replace(
-        current,
-        status=status,
-        last_error=error or "",
-        last_check=at,
-        last_duration_seconds=duration_seconds,
-        consecutive_failures=failures,
-        consecutive_successes=successes,
-    )
+    return replace(current, **state)  # type: ignore[arg-type]
 
 
 def list_checks(engine: Engine) -> list[CheckStatus]:
@@ -159,9 +148,7 @@ def check_history(
 ) -> list[CheckEvent]:
     """Status changes, oldest first; with ``since``, the last change before it comes too,
     so the caller knows the status the window starts in."""
-    query = select(EVENTS.c.at, EVENTS.c.status, EVENTS.c.error).where(
-        EVENTS.c.check_name == name
-    )
+    query = select(EVENTS.c.at, EVENTS.c.status, EVENTS.c.error).where(EVENTS.c.check_name == name)
     if since is not None:
         before = (
             select(EVENTS.c.at)

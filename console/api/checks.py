@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from console.api.envelope import ApiError, bad_data, success
-from console.api.params import param, parse_duration_param, time_param
+from console.api.envelope import ApiError, success
+from console.api.params import range_params
 from console.auth import Role, public, requires
 from console.check_reports import (
     check_report,
@@ -52,16 +52,7 @@ def check(name: str) -> Response:
 def response_times(name: str) -> Response:
     """``probe_duration_seconds`` of one check as ``[[unix seconds, seconds], ...]``."""
     context = current()
-    end = time_param("end", context.clock())
-    start = time_param("start", end - DEFAULT_RESPONSE_RANGE_SECONDS)
-    if end <= start:
-        raise bad_data('invalid parameter "end": end timestamp must be after start time')
-    step_text = param("step")
-    step = (
-        parse_duration_param(step_text, "step")
-        if step_text
-        else max(1.0, round((end - start) / TARGET_POINTS))
-    )
+    start, end, step = range_params(context.clock(), DEFAULT_RESPONSE_RANGE_SECONDS, TARGET_POINTS)
     query = response_time_query(name)
     try:
         result = context.datasources[LOCAL_DATASOURCE].range_query(query, start, end, step)

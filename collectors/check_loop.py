@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from collectors.checks import CHECK_TYPES, run_check
 from collectors.checks.base import CheckType, ProbeResult
@@ -20,6 +20,7 @@ from store.checks import CheckInfo, record_check, sync_checks
 from store.db import write_transaction
 from store.samples import Sample, append_samples
 from store.series import SeriesIndex
+from store.writer import Writer, stream_key
 
 CHECK_JOB = "vigil_health_checks"
 
@@ -29,12 +30,19 @@ def probe_samples(config: HealthCheckConfig, result: ProbeResult, at: float) -> 
     base = {**config.labels, "job": CHECK_JOB, "check": config.name, "instance": config.target}
     timestamp_ms = int(at * 1000)
     return [
-        (make_labels({**base, "__name__": name}), timestamp_ms, value)
+        (
+            make_labels({**base, **result.metric_labels.get(name, {}), "__name__": name}),
+            timestamp_ms,
+            value,
+        )
         for name, value in sorted(result.metrics.items())
     ]
 
 
 class CheckLoop:
+    """Probes one check; with the agent's ``writer`` the write joins its group commit,
+    so a thousand checks do not queue one by one for the store's write lock."""
+
     def __init__(
         self,
         config: HealthCheckConfig,
@@ -43,27 +51,39 @@ class CheckLoop:
         *,
         check_types: dict[str, CheckType] | None = None,
         clock: Callable[[], float] = time.time,
+        writer: Writer | None = None,
     ) -> None:
         self.config = config
         self._database = database
         self._index = index
         self._check_types = check_types
         self._clock = clock
+        self._writer = writer
+        self._stream = stream_key(CHECK_JOB, config.name)
 
     def run_once(self) -> ProbeResult:
         at = self._clock()
         result = run_check(self.config, at, self._check_types or CHECK_TYPES)
-        with write_transaction(self._database) as connection:
-            append_samples(connection, self._index, probe_samples(self.config, result, at))
+        samples = probe_samples(self.config, result, at)
+        config, index, stream = self.config, self._index, self._stream
+
+        def write(connection: Connection) -> None:
+            append_samples(connection, index, samples, stream=stream)
             record_check(
                 connection,
-                name=self.config.name,
+                name=config.name,
                 at=at,
                 success=result.success,
                 duration_seconds=result.duration_seconds,
                 error=result.error,
-                retries=self.config.retries,
+                retries=config.retries,
             )
+
+        if self._writer is not None:
+            self._writer.submit(write)
+        else:
+            with write_transaction(self._database) as connection:
+                write(connection)
         return result
 
 

@@ -123,6 +123,10 @@ class ScrapeConfig(ConfigModel):
         )
 
 
+_CHECK_LABELS = frozenset({"job", "check", "instance"})
+"""Labels every probe sample gets from the check (``collectors.check_loop.probe_samples``)."""
+
+
 class HealthCheckConfig(ConfigModel):
     """One health check; ``type`` names a check type in ``collectors.checks.CHECK_TYPES``.
 
@@ -138,6 +142,14 @@ class HealthCheckConfig(ConfigModel):
     retries: int = Field(default=0, ge=0)
     labels: dict[str, str] = Field(default_factory=dict)
     options: SerializeAsAny[CheckOptions] = Field(default_factory=CheckOptions)
+
+    @field_validator("labels")
+    @classmethod
+    def _label_names(cls, labels: dict[str, str]) -> dict[str, str]:
+        for name in StaticConfig._label_names(labels):
+            if name in _CHECK_LABELS:
+                raise ValueError(f'"{name}" is set by the check itself and cannot be a label')
+        return labels
 
     @model_validator(mode="wrap")
     @classmethod

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import socket
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ class HttpResponse:
     """The final URL, after redirects."""
     redirects: int
     http_version: float
+    peer_certificate: bytes | None = None
+    """The server's certificate (DER) on an https connection, for its expiry."""
 
 
 def http_request(
@@ -68,6 +71,7 @@ def http_request(
         raise FetchError(f'{method} "{url}": timeout after {timeout:g}s') from None
     except (requests.RequestException, OSError) as error:
         raise FetchError(f'{method} "{url}": {describe_error(error)}') from None
+    certificate = _peer_certificate(response)
     try:
         body = _read_body(response, deadline, max_bytes, clock)
     except FetchError as error:
@@ -81,6 +85,7 @@ def http_request(
         url=response.url,
         redirects=len(response.history),
         http_version=_http_version(response),
+        peer_certificate=certificate,
     )
 
 
@@ -122,6 +127,13 @@ def _socket_of(response: requests.Response) -> socket.socket | None:
     connection = getattr(response.raw, "connection", None)
     sock = getattr(connection, "sock", None)
     return sock if isinstance(sock, socket.socket) else None
+
+
+def _peer_certificate(response: requests.Response) -> bytes | None:
+    """The server's certificate; urllib3 2 has moved the socket to the response's reader."""
+    reader = getattr(getattr(response.raw, "_fp", None), "fp", None)
+    sock = getattr(getattr(reader, "raw", None), "_sock", None) or _socket_of(response)
+    return sock.getpeercert(binary_form=True) if isinstance(sock, ssl.SSLSocket) else None
 
 
 def _http_version(response: requests.Response) -> float:

@@ -16,6 +16,7 @@ from console import (
     pages_admin,
     pages_alerts,
     pages_analysis,
+    pages_checks,
     pages_login,
     pages_logs,
     pages_silences,
@@ -26,6 +27,7 @@ from console.api import (
     alertmanager,
     alertmanager_silences,
     analysis,
+    checks,
     envelope,
     figures,
     logs,
@@ -105,6 +107,8 @@ def create_app(
         analysis.blueprint,
         pages_analysis.blueprint,
         pages_logs.blueprint,
+        checks.blueprint,
+        pages_checks.blueprint,
     ):
         app.register_blueprint(blueprint)
     app.view_functions["static"] = auth.public(app.view_functions["static"])

@@ -108,6 +108,8 @@ class VigilConfig(ConfigModel):
     agent: AgentConfig = Field(default_factory=AgentConfig)
     scrape_configs: list[ScrapeConfig] = Field(default_factory=list)
     health_checks: list[HealthCheckConfig] = Field(default_factory=list)
+    allow_command_checks: bool = False
+    """Health checks of type ``command`` run programs, so they must be enabled explicitly."""
     log_sources: list[LogSourceConfig] = Field(default_factory=list)
     logs: LogsConfig = Field(default_factory=LogsConfig)
     rule_files: list[str | RuleFilesConfig] = Field(default_factory=list)
@@ -238,8 +240,21 @@ def _check_datasources(config: VigilConfig, document: YamlDocument) -> Iterator[
             )
 
 
+def _check_command_checks(config: VigilConfig, document: YamlDocument) -> Iterator[Problem]:
+    if config.allow_command_checks:
+        return
+    for index, check in enumerate(config.health_checks):
+        if check.type == "command":
+            yield document.problem(
+                ["health_checks", index, "type"],
+                'command checks run programs and are off by default; set '
+                '"allow_command_checks: true" at the top level of vigil.yml to enable them',
+            )
+
+
 SEMANTIC_CHECKS: tuple[SemanticCheck, ...] = (
     _check_unique_names,
+    _check_command_checks,
     _check_receivers,
     _check_datasources,
 )

@@ -31,7 +31,8 @@ ASSETS = Path(__file__).resolve().parent / "demo_assets"
 
 
 def demo_config(fleet: Fleet, data_dir: Path, port: int, webhook_url: str) -> dict[str, Any]:
-    """vigil.yml for the fleet: a scrape job and an HTTP health check per service, its logs."""
+    """vigil.yml for the fleet: one scrape job and one HTTP health check per service, a couple
+    of TCP checks, all in the ``demo`` group (a public status page at /status/demo), its logs."""
     return {
         "global": {"scrape_interval": "5s", "evaluation_interval": "10s", "check_interval": "10s"},
         "storage": {"data_dir": str(data_dir)},
@@ -51,14 +52,28 @@ def demo_config(fleet: Fleet, data_dir: Path, port: int, webhook_url: str) -> di
             for service in fleet.services
         ],
         "health_checks": [
-            {
-                "name": f"{service.name}-health",
-                "type": "http",
-                "target": service.health_url,
-                "timeout": "2s",
-                "labels": {"service": service.name},
-            }
-            for service in fleet.services
+            *(
+                {
+                    "name": f"{service.name}-health",
+                    "type": "http",
+                    "target": service.health_url,
+                    "timeout": "2s",
+                    "keyword": '"status": "ok"',
+                    "max_latency": "1s",
+                    "labels": {"service": service.name, "group": "demo"},
+                }
+                for service in fleet.services
+            ),
+            *(
+                {
+                    "name": f"{service.name}-port",
+                    "type": "tcp",
+                    "target": service.url.removeprefix("http://"),
+                    "timeout": "1s",
+                    "labels": {"service": service.name, "group": "demo"},
+                }
+                for service in fleet.services[:2]
+            ),
         ],
         # The JSON lines each service writes, tailed into the log store.
         "log_sources": [{"name": "demo", "type": "file", "paths": [str(fleet.log_dir / "*.log")]}],

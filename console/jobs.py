@@ -84,7 +84,10 @@ def scrape_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[Per
 
 
 def check_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[PeriodicJob]:
-    checks = loaded.config.health_checks
+    """One job per check. ``command`` checks run only when the config allows them: loading
+    refuses them otherwise, and this guards configurations built without loading."""
+    allowed = loaded.config.allow_command_checks
+    checks = [c for c in loaded.config.health_checks if allowed or c.type != "command"]
     register_checks(resources.database, checks)
     default_interval = loaded.config.global_.check_interval
     return [
@@ -92,7 +95,7 @@ def check_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[Peri
             f"check:{check.name}",
             "check",
             check.interval or default_interval,
-            CheckLoop(check, resources.database, resources.index).run_once,
+            CheckLoop(check, resources.database, resources.index, writer=resources.writer).run_once,
         )
         for check in checks
     ]

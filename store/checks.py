@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from store.models import HealthCheck, HealthCheckEvent, table_of
 from store.sqlutil import insert_ignoring_conflicts
@@ -96,23 +96,20 @@ def record_check(
         status = "up"
     elif not success and status != "down" and (failures >= needed or status == "unknown"):
         status = "down"
-    connection.execute(
-        update(CHECKS)
-        .where(CHECKS.c.name == name)
-        .values(
-            status=status,
-            last_error=error or "",
-            last_check=at,
-            last_duration_seconds=duration_seconds,
-            consecutive_failures=failures,
-            consecutive_successes=successes,
-        )
-    )
+    state = {
+        "status": status,
+        "last_error": error or "",
+        "last_check": at,
+        "last_duration_seconds": duration_seconds,
+        "consecutive_failures": failures,
+        "consecutive_successes": successes,
+    }
+    connection.execute(update(CHECKS).where(CHECKS.c.name == name).values(**state))
     if status != current.status:
         connection.execute(
             insert(EVENTS).values(check_name=name, at=at, status=status, error=error or "")
         )
-    return get_check(connection, name)
+    return replace(current, **state)  # type: ignore[arg-type]
 
 
 def list_checks(engine: Engine) -> list[CheckStatus]:
@@ -135,3 +132,34 @@ def _status(row: object) -> CheckStatus:
         consecutive_failures=values["consecutive_failures"],
         consecutive_successes=values["consecutive_successes"],
     )
+
+
+@dataclass(frozen=True)
+class CheckEvent:
+    """A status change: when, to what, and the error text that caused it."""
+
+    at: float
+    status: str
+    error: str
+
+
+def check_history(
+    connection: Connection, name: str, *, since: float | None = None, limit: int | None = None
+) -> list[CheckEvent]:
+    """Status changes, oldest first; with ``since``, the last change before it comes too,
+    so the caller knows the status the window starts in."""
+    query = select(EVENTS.c.at, EVENTS.c.status, EVENTS.c.error).where(EVENTS.c.check_name == name)
+    if since is not None:
+        before = (
+            select(EVENTS.c.at)
+            .where(EVENTS.c.check_name == name, EVENTS.c.at < since)
+            .order_by(EVENTS.c.at.desc(), EVENTS.c.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        query = query.where(EVENTS.c.at >= func.coalesce(before, since))
+    if limit is not None:
+        newest = query.order_by(EVENTS.c.at.desc(), EVENTS.c.id.desc()).limit(limit)
+        return [CheckEvent(*row) for row in reversed(connection.execute(newest).all())]
+    rows = connection.execute(query.order_by(EVENTS.c.at, EVENTS.c.id))
+    return [CheckEvent(*row) for row in rows]

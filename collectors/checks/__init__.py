@@ -10,8 +10,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from collectors.checks.base import CheckOptions, CheckType, ProbeResult
+from collectors.checks.command import CommandCheck
+from collectors.checks.dns import DnsCheck
 from collectors.checks.http import HttpCheck
+from collectors.checks.mqtt import MqttCheck
+from collectors.checks.mysql import MysqlCheck
+from collectors.checks.nats import NatsCheck
+from collectors.checks.postgres import PostgresCheck
+from collectors.checks.rabbitmq import RabbitmqCheck
+from collectors.checks.redis import RedisCheck
 from collectors.checks.tcp import TcpCheck
+from collectors.checks.tls import TlsCheck
 
 if TYPE_CHECKING:
     from collectors.config import HealthCheckConfig
@@ -19,9 +28,19 @@ if TYPE_CHECKING:
 __all__ = ["CHECK_TYPES", "CheckOptions", "CheckType", "ProbeResult", "run_check"]
 
 CHECK_TYPES: dict[str, CheckType] = {
+    "command": CommandCheck(),
+    "dns": DnsCheck(),
     "http": HttpCheck(),
+    "mqtt": MqttCheck(),
+    "mysql": MysqlCheck(),
+    "nats": NatsCheck(),
+    "postgres": PostgresCheck(),
+    "rabbitmq": RabbitmqCheck(),
+    "redis": RedisCheck(),
     "tcp": TcpCheck(),
+    "tls": TlsCheck(),
 }
+"""``command`` is registered but off by default: see ``collectors.checks.command``."""
 
 
 def run_check(

@@ -6,7 +6,7 @@ import socket
 import time
 from typing import TYPE_CHECKING
 
-from collectors.checks.base import CheckOptions, ProbeResult, probe_metrics
+from collectors.checks.base import CheckOptions, ProbeResult, probe_metrics, split_host_port
 from collectors.httpfetch import Clock
 
 if TYPE_CHECKING:
@@ -17,14 +17,6 @@ class TcpOptions(CheckOptions):
     """No options yet; TLS and send/expect steps would go here."""
 
 
-def split_host_port(target: str) -> tuple[str, int]:
-    """``host:port`` or ``[v6]:port`` → (host, port); ValueError when malformed."""
-    host, sep, port = target.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f'a tcp check needs "host:port" as target, not "{target}"')
-    return host.removeprefix("[").removesuffix("]"), int(port)
-
-
 class TcpCheck:
     options = TcpOptions
 
@@ -32,10 +24,10 @@ class TcpCheck:
         self._clock = clock
 
     def check_target(self, target: str) -> None:
-        split_host_port(target)
+        split_host_port(target, "tcp")
 
     def run(self, config: HealthCheckConfig, now: float) -> ProbeResult:
-        host, port = split_host_port(config.target)
+        host, port = split_host_port(config.target, "tcp")
         start = self._clock()
         try:
             with socket.create_connection((host, port), timeout=config.timeout) as sock:

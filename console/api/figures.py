@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from console.api.envelope import ApiError, bad_data, success
-from console.api.params import param, parse_duration_param, time_param
+from console.api.params import param, range_params
 from console.auth import Role, requires
 from console.context import current
 from dashboards.figures import timeseries_figure
@@ -25,16 +25,7 @@ def figure() -> Response:
     expression = param("query")
     if not expression:
         raise bad_data('invalid parameter "query": missing required parameter')
-    end = time_param("end", context.clock())
-    start = time_param("start", end - DEFAULT_RANGE_SECONDS)
-    if end <= start:
-        raise bad_data('invalid parameter "end": end timestamp must be after start time')
-    step_text = param("step")
-    step = (
-        parse_duration_param(step_text, "step")
-        if step_text
-        else max(1.0, round((end - start) / TARGET_POINTS))
-    )
+    start, end, step = range_params(context.clock(), DEFAULT_RANGE_SECONDS, TARGET_POINTS)
     name = param("datasource") or LOCAL_DATASOURCE
     datasource = context.datasources.get(name)
     if datasource is None:

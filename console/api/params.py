@@ -64,3 +64,21 @@ def parse_duration_param(text: str, name: str) -> float:
 def time_param(name: str, default: float) -> float:
     text = param(name)
     return default if text in (None, "") else parse_time(text, name)
+
+
+def range_params(
+    now: float, default_range: float, target_points: int
+) -> tuple[float, float, float]:
+    """``start``, ``end`` and ``step`` of a chart: the last ``default_range`` seconds by default,
+    and a step giving about ``target_points`` points unless one is asked for."""
+    end = time_param("end", now)
+    start = time_param("start", end - default_range)
+    if end <= start:
+        raise bad_data('invalid parameter "end": end timestamp must be after start time')
+    step_text = param("step")
+    step = (
+        parse_duration_param(step_text, "step")
+        if step_text
+        else max(1.0, round((end - start) / target_points))
+    )
+    return start, end, step

@@ -53,3 +53,23 @@ def test_it_forgets_checks_that_left_the_configuration(database: Engine) -> None
     assert kept is not None
     assert kept.target == "y:2"
     assert kept.labels == {"service": "db"}
+
+
+def test_history_since_includes_the_state_the_window_starts_in(database: Engine) -> None:
+    from store.checks import check_history
+
+    with write_transaction(database) as connection:
+        sync_checks(connection, [CheckInfo("api", "http", "http://127.0.0.1:1/", {})])
+    for at, success in [(10.0, True), (20.0, False), (30.0, True), (40.0, False)]:
+        _record(database, at, success, retries=0)
+    with database.connect() as connection:
+        window = check_history(connection, "api", since=25.0)
+        everything = check_history(connection, "api")
+        newest = check_history(connection, "api", limit=2)
+    assert [(e.at, e.status, e.error) for e in window] == [
+        (20.0, "down", "connection refused"),
+        (30.0, "up", ""),
+        (40.0, "down", "connection refused"),
+    ]
+    assert [e.at for e in everything] == [10.0, 20.0, 30.0, 40.0]
+    assert [e.at for e in newest] == [30.0, 40.0]

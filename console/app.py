@@ -9,10 +9,11 @@ from collections.abc import Callable
 from flask import Flask, Response
 from sqlalchemy import Engine
 
-from console import auth, ops, pages, pages_alerts, pages_silences, telemetry
+from console import auth, ops, pages, pages_alerts, pages_dashboards, pages_silences, telemetry
 from console.api import (
     alertmanager,
     alertmanager_silences,
+    dashboards,
     envelope,
     figures,
     notifications,
@@ -60,6 +61,7 @@ def create_app(
         clock=clock,
     )
     envelope.register(app)
+    dashboards.install(app)
     auth.install(app, anonymous_read=config.auth.anonymous_read)
     telemetry.install(app)
     for blueprint in (
@@ -73,6 +75,8 @@ def create_app(
         notifications.blueprint,
         pages_alerts.blueprint,
         pages_silences.blueprint,
+        dashboards.blueprint,
+        pages_dashboards.blueprint,
     ):
         app.register_blueprint(blueprint)
     app.view_functions["static"] = auth.public(app.view_functions["static"])

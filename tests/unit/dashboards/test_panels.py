@@ -109,6 +109,7 @@ def test_heatmap_turns_cumulative_buckets_into_per_bucket_counts() -> None:
             (0.5, [T0], [9.0]),
         ]
     )
+    assert times == [T0]
     assert bounds == [0.1, 0.5, float("inf")]
     assert rows == [[4.0], [5.0], [1.0]]
     matrix = Matrix([series({"le": "0.1"}, [4.0]), series({"le": "+Inf"}, [10.0])])

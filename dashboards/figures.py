@@ -48,6 +48,14 @@ def threshold_color(
     return color
 
 
+def translucent(color: str, alpha: float) -> str:
+    """``#rrggbb`` as ``rgba(...)`` with ``alpha``; other colour forms are returned as given."""
+    if len(color) == 7 and color.startswith("#"):
+        red, green, blue = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+        return f"rgba({red},{green},{blue},{alpha})"
+    return color
+
+
 def base_layout(title: str, *, height: int = PANEL_HEIGHT) -> dict[str, Any]:
     return {
         "title": {"text": title, "x": 0.01, "font": {"size": 14}} if title else None,
@@ -72,7 +80,7 @@ def value_axis(unit: Unit) -> dict[str, Any]:
 
 
 def time_axis() -> dict[str, Any]:
-    return {"type": "date", "gridcolor": "#f1f5f9", "title": {"text": "time (UTC)"}}
+    return {"type": "date", "gridcolor": "#f1f5f9", "hoverformat": "%Y-%m-%d %H:%M:%S UTC"}
 
 
 def empty_annotation(message: str) -> dict[str, Any]:

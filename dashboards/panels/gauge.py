@@ -19,7 +19,7 @@ def build(panel: Panel, results: Sequence[QueryResult]) -> dict[str, Any]:
     unit = unit_named(panel.unit)
     rows = instant_rows(results)
     layout = base_layout(panel.title, height=GAUGE_HEIGHT)
-    layout["margin"] = {"l": 24, "r": 24, "t": 40 if panel.title else 10, "b": 10}
+    layout["margin"] = {"l": 40, "r": 40, "t": 40 if panel.title else 10, "b": 10}
     if not rows:
         layout["annotations"] = [empty_annotation("No data")]
         layout["xaxis"] = {"visible": False}

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from dashboards.figures import base_layout, empty_annotation, finite, threshold_color
+from dashboards.figures import (
+    base_layout,
+    empty_annotation,
+    finite,
+    threshold_color,
+    translucent,
+)
 from dashboards.model import Panel
 from dashboards.panels import PanelType, QueryResult
 from dashboards.panels.common import DEFAULT_COLOR, range_series, thresholds_of
@@ -44,7 +50,8 @@ def build(panel: Panel, results: Sequence[QueryResult]) -> dict[str, Any]:
                 "x": times,
                 "y": finite(values),
                 "fill": "tozeroy",
-                "line": {"color": color, "width": 1},
+                "fillcolor": translucent(color, 0.15),
+                "line": {"color": translucent(color, 0.6), "width": 1},
                 "xaxis": f"x{axis}",
                 "yaxis": f"y{axis}",
                 "hovertemplate": f"%{{y:{unit.tickformat}}}{unit.ticksuffix}<extra>{name}</extra>",

@@ -5,7 +5,8 @@ Benchmarks, in the order ``python -m bench`` (``make bench``) runs them:
 * ``chunk_codec``: bytes per sample and speed of the chunk encoding;
 * ``ingest``: one ``vigil agent`` against Prometheus scraping a synthetic fleet;
 * ``query``: the same history in Vigil and Prometheus, the same queries;
-* ``alerting``: 1,000 rules over the demo fleet, and firing-to-webhook delay.
+* ``alerting``: 1,000 rules over the demo fleet, and firing-to-webhook delay;
+* ``console``: a 12-panel dashboard drawn in headless Chromium, and the panel-data API.
 
 Options after the name go to that benchmark (``python -m bench ingest --help``);
 options without a name (``python -m bench --quick``) go to every benchmark but
@@ -25,6 +26,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "ingest": ("bench.ingest", "main"),
     "query": ("bench.query", "run"),
     "alerting": ("bench.alerting", "run"),
+    "console": ("bench.console", "run"),
 }
 """Name → (module, entry point taking the argument list)."""
 NO_SHARED_OPTIONS = frozenset({"chunk_codec"})

@@ -62,13 +62,22 @@ def resolve_range(
     step: float | None = None,
     points: int = TARGET_POINTS,
 ) -> TimeRange:
-    """The range to query; the step defaults to about ``points`` points, whole seconds."""
-    start = parse_point(start_text or DEFAULT_FROM, now)
-    end = parse_point(end_text or DEFAULT_TO, now)
+    """The range to query; the step defaults to about ``points`` points, whole seconds.
+
+    A relative range is aligned to its step (``now-1h`` queried at 10:00:07 with a
+    15 s step runs from 09:00:00 to 10:00:00), as Grafana aligns it: points land on
+    the same timestamps from one refresh to the next, so lines do not shimmer and
+    every request within a step asks exactly the same query.
+    """
+    start_text, end_text = start_text or DEFAULT_FROM, end_text or DEFAULT_TO
+    start = parse_point(start_text, now)
+    end = parse_point(end_text, now)
     if end <= start:
         raise TimeRangeError("the end of the time range must be after its start")
     if step is None:
         step = max(1.0, float(math.ceil((end - start) / points)))
     elif step <= 0 or not math.isfinite(step):
         raise TimeRangeError("the step must be a positive duration")
+    if _RELATIVE.match(start_text.strip()) and _RELATIVE.match(end_text.strip()):
+        start, end = math.floor(start / step) * step, math.floor(end / step) * step
     return TimeRange(start, end, step)

@@ -86,12 +86,25 @@ def resolve_variables(
     dashboard: Dashboard,
     requested: Mapping[str, Sequence[str]],
     label_values: LabelValues,
+    *,
+    trust_requested: bool = False,
 ) -> list[ResolvedVariable]:
-    """Options and picked values of every variable, in order, each seeing those before it."""
+    """Options and picked values of every variable, in order, each seeing those before it.
+
+    With ``trust_requested``, a variable given concrete values takes them as they
+    are, without running its query to check them (a panel request: the page
+    offered only valid values, and any viewer may run any query anyway).
+    """
     resolved: list[ResolvedVariable] = []
     known: dict[str, list[str]] = {}
     for variable in dashboard.variables:
         error = None
+        asked = list(requested.get(variable.name, []))
+        if trust_requested and asked and asked != [ALL]:
+            item = ResolvedVariable(variable, asked, asked if variable.multi else asked[:1])
+            known[variable.name] = item.values
+            resolved.append(item)
+            continue
         if variable.type == "custom":
             options = list(variable.values)
         else:
@@ -100,11 +113,24 @@ def resolve_variables(
                 options = label_values(metric, label, variable.datasource)
             except (VariableError, ValueError) as problem:
                 options, error = [], str(problem)
-        selected = _selected(variable, options, list(requested.get(variable.name, [])))
+        selected = _selected(variable, options, asked)
         item = ResolvedVariable(variable, options, selected, error)
         known[variable.name] = item.values
         resolved.append(item)
     return resolved
+
+
+def panel_values(
+    dashboard: Dashboard,
+    requested: Mapping[str, Sequence[str]],
+    label_values: LabelValues,
+) -> dict[str, list[str]]:
+    """What each ``$var`` stands for in a panel request.
+
+    The page sends every variable's value, so a panel's data costs only its own
+    queries: a variable's query runs only when its value is missing or "All".
+    """
+    return value_map(resolve_variables(dashboard, requested, label_values, trust_requested=True))
 
 
 def _selected(variable: Variable, options: list[str], asked: list[str]) -> list[str]:

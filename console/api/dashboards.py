@@ -12,10 +12,11 @@ from typing import Any
 import yaml
 from flask import Blueprint, Flask, Response, current_app, request
 
-from console.api.envelope import ApiError, bad_data, success
+from console.api.envelope import ApiError, bad_data, success, success_json
 from console.api.params import param, parse_duration_param
 from console.auth import Role, requires
 from console.context import current
+from console.figure_cache import FigureCache
 from console.panel_data import UnknownDatasource, label_values_from, panel_figure
 from dashboards.library import DashboardFile, DashboardLibrary
 from dashboards.model import Dashboard, panel_ids
@@ -23,22 +24,24 @@ from dashboards.timerange import TimeRange, TimeRangeError, resolve_range
 from dashboards.variables import (
     ResolvedVariable,
     apply_to_panel,
+    panel_values,
     resolve_variables,
-    value_map,
 )
 from promql.errors import ParseError, PromQLError
 
 blueprint = Blueprint("dashboards_api", __name__, url_prefix="/api/v1")
 LIBRARY_KEY = "vigil_dashboards"
+CACHE_KEY = "vigil_figure_cache"
 VARIABLE_PREFIX = "var-"
 
 
 def install(app: Flask) -> None:
-    """One dashboard library per app, from the ``dashboards:`` section."""
+    """One dashboard library and figure cache per app, from the ``dashboards:`` section."""
     from console.context import EXTENSION_KEY
 
     loaded = app.extensions[EXTENSION_KEY].loaded
     app.extensions[LIBRARY_KEY] = DashboardLibrary(loaded.config.dashboards, loaded.base_dir)
+    app.extensions[CACHE_KEY] = FigureCache()
 
 
 def library() -> DashboardLibrary:
@@ -136,16 +139,26 @@ def export_dashboard(uid: str) -> Response:
 @blueprint.route("/dashboards/<uid>/panels/<panel_id>", methods=["GET"])
 @requires(Role.VIEWER)
 def panel_data(uid: str, panel_id: str) -> Response:
+    item = found(uid)
     dashboard = usable(uid)
     panel = dict(panel_ids(dashboard)).get(panel_id)
     if panel is None:
         raise ApiError("not_found", f'dashboard "{uid}" has no panel "{panel_id}"')
     time_range = requested_range()
-    values = value_map(resolve_for_request(dashboard, time_range))
+    values = panel_values(
+        dashboard, requested_variables(), label_values_from(current().datasources, time_range.end)
+    )
+    interpolated = apply_to_panel(panel, values)
+    cache: FigureCache = current_app.extensions[CACHE_KEY]
+    key = (uid, item.stamp, interpolated.model_dump_json(), time_range)
     try:
-        figure = panel_figure(apply_to_panel(panel, values), current().datasources, time_range)
+        encoded = cache.figure_json(
+            key,
+            time_range.step,
+            lambda: panel_figure(interpolated, current().datasources, time_range),
+        )
     except ParseError as error:
         raise bad_data(f'invalid parameter "query": {error}') from None
     except (PromQLError, UnknownDatasource) as error:
         raise ApiError("execution", str(error)) from None
-    return success(figure)
+    return success_json(encoded)

@@ -16,6 +16,7 @@ from typing import Any
 import requests
 import yaml
 
+from store.compaction import compact
 from store.db import open_engine, upgrade
 from tests.console_store import fill_demo_store
 from tests.processes import free_port, start, stop, wait_for
@@ -55,6 +56,8 @@ def running_console(
     engine = open_engine(f"sqlite:///{directory / 'vigil.db'}")
     upgrade(engine)
     fill_demo_store(engine, end=time.time() if end is None else end, minutes=minutes)
+    # As the agent leaves it: history in chunks (it compacts every minute).
+    compact(engine, until_ms=2**62, force_merge_before_ms=2**62)
     engine.dispose()
     port = free_port()
     config = write_console_config(directory, port=port, dashboards=dashboards)

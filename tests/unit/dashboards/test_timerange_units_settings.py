@@ -23,7 +23,13 @@ def test_relative_and_absolute_points() -> None:
 
 def test_the_default_step_gives_about_240_points() -> None:
     assert resolve_range("now-1h", "now", NOW).step == 15.0
-    assert resolve_range(None, None, NOW).start == NOW - 3600
+    assert resolve_range("1699996400", "1700000000", NOW).start == NOW - 3600
+
+
+def test_a_relative_range_is_aligned_to_its_step() -> None:
+    aligned = resolve_range(None, None, NOW + 7)
+    assert (aligned.start, aligned.end) == (NOW - 5 - 3600, NOW - 5)  # NOW is 5 s past a step
+    assert resolve_range(None, None, NOW + 9) == aligned
     with pytest.raises(TimeRangeError, match="after its start"):
         resolve_range("now", "now-1h", NOW)
 

@@ -10,6 +10,7 @@ from dashboards.variables import (
     VariableError,
     expand_rows,
     interpolate,
+    panel_values,
     parse_label_values,
     resolve_variables,
 )
@@ -97,3 +98,18 @@ def test_a_failing_variable_query_is_reported_not_raised() -> None:
     resolved = resolve_variables(DASHBOARD, {}, broken)
     assert resolved[0].error == "datasource down"
     assert resolved[0].options == []
+
+
+def test_a_panel_request_runs_no_variable_query_when_every_value_is_given() -> None:
+    asked: list[str] = []
+
+    def counting(selector: str | None, label: str, datasource: str) -> list[str]:
+        asked.append(label)
+        return fake_label_values(selector, label, datasource)
+
+    values = panel_values(DASHBOARD, {"service": ["web"], "route": ["/"], "q": ["0.5"]}, counting)
+    assert values == {"service": ["web"], "route": ["/"], "q": ["0.5"]}
+    assert asked == []
+    all_routes = panel_values(DASHBOARD, {"service": ["api"], "route": [ALL]}, counting)
+    assert all_routes["route"] == ["/a", "/b"]
+    assert asked == ["route"]

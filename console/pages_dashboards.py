@@ -19,6 +19,7 @@ from console.auth import Role, requires
 from console.context import current
 from console.settings_view import effective_settings
 from dashboards.panels import PANEL_TYPES
+from dashboards.units import UNITS
 from dashboards.variables import ALL, PanelInstance, expand_rows
 
 blueprint = Blueprint("dashboard_pages", __name__)
@@ -73,7 +74,13 @@ def panel_entry(
 @blueprint.route("/explore")
 @requires(Role.VIEWER)
 def explore() -> str:
-    return render_template("explore.html", query=request.args.get("query", ""))
+    unit = request.args.get("unit", "none")
+    return render_template(
+        "explore.html",
+        query=request.args.get("query", ""),
+        units=sorted(UNITS),
+        unit=unit if unit in UNITS else "none",
+    )
 
 
 @blueprint.route("/settings")

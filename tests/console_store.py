@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from collectors.importers.openmetrics import read_openmetrics
 from demo import iter_history
 from promql.labels import make_labels
+from store.checks import CheckInfo, record_check, sync_checks
 from store.db import write_transaction
 from store.samples import Sample, append_samples
 from store.series import SeriesIndex
@@ -58,6 +59,27 @@ def fill_demo_store(
             for name in sorted(services)
         ]
         sync_targets(connection, targets)
+        checks = [
+            CheckInfo(
+                name=f"{name}-health",
+                type="http",
+                target=f"http://{name}:80/health",
+                labels={"service": name},
+            )
+            for name in sorted(services)
+        ]
+        sync_checks(connection, checks)
+        for info in checks:
+            down = info.name == f"{DOWN_SERVICE}-health"
+            record_check(
+                connection,
+                name=info.name,
+                at=end,
+                success=not down,
+                duration_seconds=0.004,
+                error="HTTP 503" if down else None,
+                retries=0,
+            )
         for target in targets:
             record_scrape(
                 connection,

@@ -70,6 +70,10 @@ function setupPicker() {
   const preset = form.querySelector("[data-range-preset]");
   const absolute = form.querySelector("[data-absolute]");
   const refresh = form.querySelector("[data-refresh]");
+  if (range.to === "now" && /^now-\S+$/.test(range.from) && ![...preset.options].some((o) => o.value === range.from)) {
+    // A relative range from a shared link that no preset names: offer it as it is.
+    preset.insertBefore(new Option("Last " + range.from.slice(4), range.from), preset.lastElementChild);
+  }
   const isPreset = range.to === "now" && [...preset.options].some((o) => o.value === range.from);
   preset.value = isPreset ? range.from : "custom";
   absolute.hidden = isPreset;
@@ -401,6 +405,7 @@ async function runExplore(form) {
   box.hidden = true;
   const url = new URL(window.location.href);
   url.searchParams.set("query", query);
+  url.searchParams.set("unit", form.elements.unit.value);
   window.history.replaceState(null, "", url);
   if (!query) return;
   const graph = document.querySelector(".explore-graph");
@@ -411,7 +416,7 @@ async function runExplore(form) {
   startLoading(graph, body, "Running query…");
   try {
     const [figure, instant] = await Promise.all([
-      fetchJSON(withRange("/api/v1/figure?" + new URLSearchParams({ query }))),
+      fetchJSON(withRange("/api/v1/figure?" + new URLSearchParams({ query, unit: form.elements.unit.value }))),
       fetchJSON("/api/v1/query?" + new URLSearchParams({ query, time: String(end) })),
     ]);
     await drawPlot(graph, body, figure);
@@ -432,6 +437,7 @@ function setupExplore() {
   const input = form.elements.query;
   const list = document.querySelector("[data-suggestions]");
   input.addEventListener("input", () => suggest(input, list));
+  form.elements.unit.addEventListener("change", () => runExplore(form));
   input.addEventListener("blur", () => { list.hidden = true; });
   input.addEventListener("keydown", (event) => {
     if (list.hidden) return;

@@ -30,7 +30,7 @@ def console_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     dashboards = directory / "dashboards"
     dashboards.mkdir()
     (dashboards / "broken.yml").write_text(BROKEN_DASHBOARD)
-    with running_console(directory, dashboards=dashboards, minutes=20) as url:
+    with running_console(directory, dashboards=dashboards, minutes=15) as url:
         yield url
 
 

@@ -18,7 +18,7 @@ PAGES = {
     "fleet.png": "/fleet?from=now-30m",
     "service-dashboard.png": "/d/service-red?var-service=gateway&from=now-30m",
     "health-checks.png": "/d/health-checks?from=now-30m",
-    "explore.png": "/explore?from=now-30m&query="
+    "explore.png": "/explore?from=now-30m&unit=seconds&query="
     "histogram_quantile(0.95%2C+sum+by+(service%2C+le)+(rate(http_request_duration_seconds_bucket[1m])))",
 }
 DRAWN = """() => [...document.querySelectorAll('[data-panel-url], [data-figure-url], [data-spark]')]

@@ -105,12 +105,18 @@ def measure_draws(urls: Sequence[str]) -> tuple[list[float], int]:
             page.wait_for_function(
                 """() => {
                     const panels = [...document.querySelectorAll('[data-panel-url]')];
-                    return panels.length > 0 && panels.every(p => p.dataset.state === 'drawn');
+                    return panels.length > 0 && panels.every(
+                        p => ['drawn', 'empty', 'error'].includes(p.dataset.state));
                 }""",
                 polling=10,
-                timeout=30_000,
+                timeout=120_000,
             )
             times.append(time.perf_counter() - started)
+            states = page.eval_on_selector_all(
+                "[data-panel-url]", "panels => panels.map(p => p.dataset.state + ' ' + p.innerText)"
+            )
+            if any(not state.startswith("drawn") for state in states):
+                print(f"not every panel drawn at {url}: {states}", file=sys.stderr)
             drawn = page.locator("[data-panel-url]").count()
         browser.close()
     return times, drawn

@@ -95,6 +95,15 @@ def empty_annotation(message: str) -> dict[str, Any]:
     }
 
 
+def empty_figure(layout: dict[str, Any], message: str, *, hide_axes: bool = False) -> Figure:
+    """No traces, and the reason written where the chart would be."""
+    layout["annotations"] = [empty_annotation(message)]
+    if hide_axes:
+        layout["xaxis"] = {"visible": False}
+        layout["yaxis"] = {"visible": False}
+    return {"data": [], "layout": layout}
+
+
 def timeseries_figure(
     matrix: Matrix,
     *,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 from typing import Any
 
-from dashboards.figures import base_layout, empty_annotation, threshold_color
+from dashboards.figures import base_layout, empty_figure, threshold_color
 from dashboards.model import Panel
 from dashboards.panels import PanelType, QueryResult
 from dashboards.panels.common import DEFAULT_COLOR, instant_rows, thresholds_of
@@ -21,10 +21,7 @@ def build(panel: Panel, results: Sequence[QueryResult]) -> dict[str, Any]:
     layout = base_layout(panel.title, height=GAUGE_HEIGHT)
     layout["margin"] = {"l": 40, "r": 40, "t": 40 if panel.title else 10, "b": 10}
     if not rows:
-        layout["annotations"] = [empty_annotation("No data")]
-        layout["xaxis"] = {"visible": False}
-        layout["yaxis"] = {"visible": False}
-        return {"data": [], "layout": layout}
+        return empty_figure(layout, "No data", hide_axes=True)
     name, _, value = rows[0]
     low = panel.min if panel.min is not None else 0.0
     high = panel.max if panel.max is not None else (1.0 if unit.ratio else max(value * 1.5, 1.0))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from dashboards.figures import base_layout, empty_annotation, threshold_color
+from dashboards.figures import base_layout, empty_figure, threshold_color
 from dashboards.model import Panel
 from dashboards.panels import PanelType, QueryResult
 from dashboards.panels.common import instant_rows, thresholds_of
@@ -22,10 +22,7 @@ def build(panel: Panel, results: Sequence[QueryResult]) -> dict[str, Any]:
     layout = base_layout(panel.title, height=min(80 + ROW_HEIGHT * max(len(rows), 1), 420))
     layout["margin"] = {"l": 4, "r": 4, "t": 34 if panel.title else 4, "b": 4}
     if not rows:
-        layout["annotations"] = [empty_annotation("No data")]
-        layout["xaxis"] = {"visible": False}
-        layout["yaxis"] = {"visible": False}
-        return {"data": [], "layout": layout}
+        return empty_figure(layout, "No data", hide_axes=True)
     cells: list[list[str]] = [
         [dict(labels).get(name, "") for _, labels, _ in rows] for name in columns
     ]

@@ -46,6 +46,9 @@ def twelve_panels() -> dict[str, object]:
     """Three rows of four panels: the kinds a service dashboard uses, on the demo's metrics."""
     rate = 'rate(http_requests_total{service="$service"}[1m])'
     errors = 'rate(http_requests_total{service="$service", status=~"5.."}[1m])'
+    # Instant panels (bar, table) look back 5 minutes: the history stops when the store is filled.
+    rate5 = 'rate(http_requests_total{service="$service"}[5m])'
+    buckets5 = 'rate(http_request_duration_seconds_bucket{service="$service"}[5m])'
     buckets = 'rate(http_request_duration_seconds_bucket{service="$service"}[1m])'
 
     def panel(kind: str, title: str, expr: str, unit: str, width: int = 3) -> dict[str, object]:
@@ -68,11 +71,11 @@ def twelve_panels() -> dict[str, object]:
         ("timeseries", "By status", f"sum by (status) ({rate})", "reqps", 6),
         ("timeseries", "p99", f"histogram_quantile(0.99, sum by (le) ({buckets}))", "seconds", 6),
         ("heatmap", "Latency", f"sum by (le) ({buckets})", "seconds", 6),
-        ("bar", "Routes", f"sum by (route) ({rate})", "reqps"),
+        ("bar", "Routes", f"sum by (route) ({rate5})", "reqps"),
         (
             "table",
             "p95 by route",
-            f"histogram_quantile(0.95, sum by (route, le) ({buckets}))",
+            f"histogram_quantile(0.95, sum by (route, le) ({buckets5}))",
             "seconds",
         ),
         ("timeseries", "Fleet", "sum by (service) (rate(http_requests_total[1m]))", "reqps"),

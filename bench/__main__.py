@@ -10,7 +10,8 @@ Benchmarks, in the order ``python -m bench`` (``make bench``) runs them:
 * ``auth``: a password hash, and what caller resolution adds to a request;
 * ``bottlenecks``: top-1 accuracy and time to detection per demo fault;
 * ``logs``: JSON lines from files into SQLite, and term search over 10M lines;
-* ``checks``: 1,000 HTTP health checks at a 10 s interval from one agent.
+* ``checks``: 1,000 HTTP health checks at a 10 s interval from one agent;
+* ``console``: a 12-panel dashboard drawn in headless Chromium, and the panel-data API.
 
 Options after the name go to that benchmark (``python -m bench ingest --help``);
 options without a name (``python -m bench --quick``) go to every benchmark but
@@ -35,6 +36,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "bottlenecks": ("bench.bottlenecks", "run"),
     "logs": ("bench.logs", "run"),
     "checks": ("bench.checks", "run"),
+    "console": ("bench.console", "run"),
 }
 """Name → (module, entry point taking the argument list)."""
 NO_SHARED_OPTIONS = frozenset({"chunk_codec"})

@@ -17,6 +17,7 @@ from console import (
     pages_alerts,
     pages_analysis,
     pages_checks,
+    pages_dashboards,
     pages_login,
     pages_logs,
     pages_silences,
@@ -28,6 +29,7 @@ from console.api import (
     alertmanager_silences,
     analysis,
     checks,
+    dashboards,
     envelope,
     figures,
     logs,
@@ -85,6 +87,7 @@ def create_app(
         secure=config.auth.secure_cookies,
         lifetime_seconds=config.auth.session_lifetime,
     )
+    dashboards.install(app)
     auth.install(app, anonymous_read=config.auth.anonymous_read)
     audit.install(app)
     telemetry.install(app)
@@ -109,6 +112,8 @@ def create_app(
         pages_logs.blueprint,
         checks.blueprint,
         pages_checks.blueprint,
+        dashboards.blueprint,
+        pages_dashboards.blueprint,
     ):
         app.register_blueprint(blueprint)
     app.view_functions["static"] = auth.public(app.view_functions["static"])

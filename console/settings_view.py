@@ -15,15 +15,22 @@ _SECRET_KEY = re.compile(
 )
 
 
-def redact(value: Any, key: str = "") -> Any:
+_SECRET_URL_SECTIONS = frozenset({"webhook_configs"})
+"""Lists whose ``url`` is itself a credential: a webhook URL often carries its token in the
+path, and Alertmanager keeps it as a secret URL too."""
+
+
+def redact(value: Any, key: str = "", section: str = "") -> Any:
     """Plain data with every value under a secret-sounding key (or a SecretStr) hidden."""
     if isinstance(value, SecretStr):
         return REDACTED
     if isinstance(value, dict):
-        return {name: redact(item, str(name)) for name, item in value.items()}
+        return {name: redact(item, str(name), section) for name, item in value.items()}
     if isinstance(value, list | tuple):
-        return [redact(item, key) for item in value]
+        return [redact(item, key, key) for item in value]
     if key and _SECRET_KEY.search(key) and value not in (None, "", False):
+        return REDACTED
+    if key == "url" and section in _SECRET_URL_SECTIONS and value:
         return REDACTED
     if isinstance(value, str) and re.search(r"://[^/@\s]+:[^/@\s]+@", value):
         return re.sub(r"://([^/@\s:]+):[^/@\s]+@", rf"://\1:{REDACTED}@", value)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from store.models import User, table_of
-from store.passwords import hash_password
+from store.passwords import DEFAULT_COST, ScryptCost, hash_password
 from store.roles import ROLES
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
@@ -66,14 +66,21 @@ _COLUMNS = (
 
 
 def create_user(
-    connection: Connection, name: str, role: str, password: str, *, now: float
+    connection: Connection,
+    name: str,
+    role: str,
+    password: str,
+    *,
+    now: float,
+    cost: ScryptCost = DEFAULT_COST,
 ) -> UserRecord:
+    """A new account; ``cost`` is the scrypt work factor (tests that make many use less)."""
     check_name(name)
     check_role(role)
     check_password(password)
     if find_user(connection, name) is not None:
         raise UserError(f"user {name!r} already exists")
-    password_hash = hash_password(password)
+    password_hash = hash_password(password, cost=cost)
     user_id = connection.execute(
         insert(USERS)
         .values(

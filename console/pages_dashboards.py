@@ -13,8 +13,9 @@ from urllib.parse import urlencode
 import yaml
 from flask import Blueprint, abort, render_template, request, url_for
 
-from console.api.dashboards import library, requested_range, resolve_for_request
+from console.api.dashboards import library, resolve_for_request
 from console.api.envelope import ApiError
+from console.api.params import requested_range
 from console.auth import Role, requires
 from console.context import current
 from console.settings_view import effective_settings
@@ -40,7 +41,7 @@ def dashboard(uid: str) -> str:
     if item.dashboard is None:
         return render_template("dashboard.html", item=item, rows=[], variables=[], error=None)
     try:
-        time_range = requested_range()
+        time_range = requested_range(current().clock())
     except ApiError as error:
         return render_template(
             "dashboard.html", item=item, rows=[], variables=[], error=error.message

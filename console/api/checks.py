@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from console.api.envelope import ApiError, success
-from console.api.params import range_params
+from console.api.params import requested_range
 from console.auth import Role, public, requires
 from console.check_reports import (
     check_report,
@@ -25,7 +25,7 @@ from promql.values import Matrix
 from store.datasources import LOCAL_DATASOURCE
 
 blueprint = Blueprint("checks_api", __name__, url_prefix="/api/v1")
-DEFAULT_RESPONSE_RANGE_SECONDS = 86400.0
+DEFAULT_RESPONSE_RANGE = "now-24h"
 TARGET_POINTS = 288
 
 
@@ -52,10 +52,14 @@ def check(name: str) -> Response:
 def response_times(name: str) -> Response:
     """``probe_duration_seconds`` of one check as ``[[unix seconds, seconds], ...]``."""
     context = current()
-    start, end, step = range_params(context.clock(), DEFAULT_RESPONSE_RANGE_SECONDS, TARGET_POINTS)
+    window = requested_range(
+        context.clock(), default_from=DEFAULT_RESPONSE_RANGE, points=TARGET_POINTS
+    )
     query = response_time_query(name)
     try:
-        result = context.datasources[LOCAL_DATASOURCE].range_query(query, start, end, step)
+        result = context.datasources[LOCAL_DATASOURCE].range_query(
+            query, window.start, window.end, window.step
+        )
     except PromQLError as error:
         raise ApiError("execution", str(error)) from None
     assert isinstance(result, Matrix)

@@ -13,14 +13,14 @@ import yaml
 from flask import Blueprint, Flask, Response, current_app, request
 
 from console.api.envelope import ApiError, bad_data, success, success_json
-from console.api.params import param, parse_duration_param
+from console.api.params import requested_range
 from console.auth import Role, requires
 from console.context import current
 from console.figure_cache import FigureCache
 from console.panel_data import UnknownDatasource, label_values_from, panel_figure
 from dashboards.library import DashboardFile, DashboardLibrary
 from dashboards.model import Dashboard, panel_ids
-from dashboards.timerange import TimeRange, TimeRangeError, resolve_range
+from dashboards.timerange import TimeRange
 from dashboards.variables import (
     ResolvedVariable,
     apply_to_panel,
@@ -55,20 +55,6 @@ def requested_variables() -> dict[str, list[str]]:
         for name in request.args
         if name.startswith(VARIABLE_PREFIX)
     }
-
-
-def requested_range() -> TimeRange:
-    step_text = param("step")
-    step = parse_duration_param(step_text, "step") if step_text else None
-    try:
-        return resolve_range(
-            param("from") or param("start"),
-            param("to") or param("end"),
-            current().clock(),
-            step=step,
-        )
-    except TimeRangeError as error:
-        raise bad_data(f"invalid time range: {error}") from None
 
 
 def resolve_for_request(dashboard: Dashboard, time_range: TimeRange) -> list[ResolvedVariable]:
@@ -144,7 +130,7 @@ def panel_data(uid: str, panel_id: str) -> Response:
     panel = dict(panel_ids(dashboard)).get(panel_id)
     if panel is None:
         raise ApiError("not_found", f'dashboard "{uid}" has no panel "{panel_id}"')
-    time_range = requested_range()
+    time_range = requested_range(current().clock())
     values = panel_values(
         dashboard, requested_variables(), label_values_from(current().datasources, time_range.end)
     )

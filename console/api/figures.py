@@ -7,9 +7,8 @@ from typing import Any
 
 from flask import Blueprint, Response
 
-from console.api.dashboards import requested_range
 from console.api.envelope import ApiError, bad_data, success
-from console.api.params import param
+from console.api.params import param, requested_range
 from console.auth import Role, requires
 from console.context import current
 from dashboards.figures import timeseries_figure
@@ -28,7 +27,7 @@ def _range_matrix() -> Matrix:
     expression = param("query")
     if not expression:
         raise bad_data('invalid parameter "query": missing required parameter')
-    time_range = requested_range()
+    time_range = requested_range(current().clock())
     name = param("datasource") or LOCAL_DATASOURCE
     datasource = context.datasources.get(name)
     if datasource is None:

@@ -8,6 +8,13 @@ from datetime import datetime
 from flask import request
 
 from console.api.envelope import bad_data
+from dashboards.timerange import (
+    DEFAULT_FROM,
+    TARGET_POINTS,
+    TimeRange,
+    TimeRangeError,
+    resolve_range,
+)
 from promql.durations import DurationError, parse_duration
 
 # Prometheus's minTime/maxTime stand-ins for "unbounded".
@@ -66,19 +73,20 @@ def time_param(name: str, default: float) -> float:
     return default if text in (None, "") else parse_time(text, name)
 
 
-def range_params(
-    now: float, default_range: float, target_points: int
-) -> tuple[float, float, float]:
-    """``start``, ``end`` and ``step`` of a chart: the last ``default_range`` seconds by default,
-    and a step giving about ``target_points`` points unless one is asked for."""
-    end = time_param("end", now)
-    start = time_param("start", end - default_range)
-    if end <= start:
-        raise bad_data('invalid parameter "end": end timestamp must be after start time')
+def requested_range(
+    now: float, *, default_from: str = DEFAULT_FROM, points: int = TARGET_POINTS
+) -> TimeRange:
+    """The request's time range: ``from``/``to`` (Grafana's ``now-1h`` or absolute) or
+    Prometheus's ``start``/``end``, and ``step`` or about ``points`` points."""
     step_text = param("step")
-    step = (
-        parse_duration_param(step_text, "step")
-        if step_text
-        else max(1.0, round((end - start) / target_points))
-    )
-    return start, end, step
+    step = parse_duration_param(step_text, "step") if step_text else None
+    try:
+        return resolve_range(
+            param("from") or param("start") or default_from,
+            param("to") or param("end"),
+            now,
+            step=step,
+            points=points,
+        )
+    except TimeRangeError as error:
+        raise bad_data(f"invalid time range: {error}") from None

@@ -60,6 +60,7 @@ from promql.engine import Engine as QueryEngine
 from promql.labels import make_labels
 from store.compaction import compact
 from store.db import open_engine, upgrade, write_transaction
+from store.headcache import HeadCache
 from store.models import AlertState, Notification, NotificationAttempt, RuleStatus
 from store.querier import StoreQuerier
 from store.samples import Sample, append_samples
@@ -323,7 +324,10 @@ def evaluate_cycles(
 ) -> EvalFigures:
     """Every rule group once per 15-s cycle on the injected clock, in this one thread."""
     groups = load_groups([rules_path], default_interval=INTERVAL_S)
-    query = engine_query_func(QueryEngine(), StoreQuerier(engine))
+    # The agent's rule querier (console.jobs.rule_querier): one head listing per burst.
+    query = engine_query_func(
+        QueryEngine(), StoreQuerier(engine, head_cache=HeadCache(listing_seconds=0.5))
+    )
     clock = [end]
     loops = [
         GroupLoop(

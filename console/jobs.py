@@ -28,6 +28,7 @@ from promql.engine import Engine as QueryEngine
 from store.compaction import compact
 from store.datasources import LocalDatasource, build_datasources
 from store.db import write_transaction
+from store.headcache import HeadCache
 from store.logs.backend import LogStore
 from store.logs.config import LogsConfig
 from store.logs.counters import refresh_counters
@@ -101,6 +102,16 @@ def check_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[Peri
     ]
 
 
+RULE_HEAD_LISTING_SECONDS = 0.5
+
+
+def rule_querier(resources: AgentResources) -> StoreQuerier:
+    """The querier rule groups share: a group's selects reuse one listing of the head."""
+    return StoreQuerier(
+        resources.database, head_cache=HeadCache(listing_seconds=RULE_HEAD_LISTING_SECONDS)
+    )
+
+
 def rule_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[PeriodicJob]:
     config = loaded.config
     groups = load_groups(
@@ -110,9 +121,7 @@ def rule_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[Perio
     )
     retire_removed_rules(resources.database, groups, time.time())
     external_url = config.server.external_url or f"http://{config.server.bind}"
-    local = LocalDatasource(
-        QueryEngine(config.query.engine_options()), StoreQuerier(resources.database)
-    )
+    local = LocalDatasource(QueryEngine(config.query.engine_options()), rule_querier(resources))
     datasources = build_datasources(config.datasources, local)
     datasource_of = dict(loaded.rule_sources())
     links = generator_urls(groups, external_url)

@@ -11,6 +11,7 @@ found by binary search rather than by scanning the whole batch.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -57,14 +58,51 @@ class DecodedBatch:
         return self.ids[rows], self.timestamps[rows], self.values[rows]
 
 
-class HeadCache:
-    """A bounded, thread-safe map of batch id to its decoded arrays, least recent out first."""
+BatchSpan = tuple[int, int, int]
+"""A head batch's id, min_time and max_time."""
 
-    def __init__(self, max_samples: int = DEFAULT_MAX_SAMPLES) -> None:
+
+class HeadCache:
+    """A bounded, thread-safe map of batch id to its decoded arrays, least recent out first.
+
+    With ``listing_seconds``, it also keeps the list of head batches that long:
+    the agent's rule evaluation makes hundreds of selects within a second, and
+    each asked the store which batches overlap its window. A batch committed
+    meanwhile is then seen at most that late (queries from the console keep
+    the default, 0: every select sees every committed batch); one compacted
+    away meanwhile is harmless, since reads drop a sample seen twice (head and
+    chunk) and a batch that is gone loads nothing.
+    """
+
+    def __init__(
+        self,
+        max_samples: int = DEFAULT_MAX_SAMPLES,
+        *,
+        listing_seconds: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._max_samples = max_samples
         self._entries: OrderedDict[int, DecodedBatch] = OrderedDict()
         self._samples = 0
         self._lock = threading.Lock()
+        self._listing_seconds = listing_seconds
+        self._clock = clock
+        self._listing: list[BatchSpan] = []
+        self._listed_at = -float("inf")
+
+    def batches_overlapping(
+        self, start_ms: int, end_ms: int, list_batches: Callable[[], list[BatchSpan]]
+    ) -> list[int]:
+        """Ids of the head batches overlapping the window, oldest first."""
+        now = self._clock()
+        with self._lock:
+            fresh = self._listing_seconds > 0 and now - self._listed_at < self._listing_seconds
+            listing = self._listing
+        if not fresh:
+            listing = sorted(list_batches())
+            with self._lock:
+                self._listing, self._listed_at = listing, now
+        return [batch_id for batch_id, low, high in listing if high >= start_ms and low <= end_ms]
 
     def get_many(
         self,

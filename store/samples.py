@@ -180,9 +180,21 @@ def _head_batches(
                 )
         return loaded
 
-    batch_ids = list(
-        connection.execute(select(BATCHES.c.id).where(*window).order_by(BATCHES.c.id)).scalars()
-    )
+    if cache is None:
+        batch_ids = list(
+            connection.execute(select(BATCHES.c.id).where(*window).order_by(BATCHES.c.id)).scalars()
+        )
+    else:
+        batch_ids = cache.batches_overlapping(
+            start_ms,
+            end_ms,
+            lambda: [
+                (batch_id, low, high)
+                for batch_id, low, high in connection.execute(
+                    select(BATCHES.c.id, BATCHES.c.min_time, BATCHES.c.max_time)
+                )
+            ],
+        )
     if not batch_ids:
         return []
     if cache is None:

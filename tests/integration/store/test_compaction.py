@@ -16,6 +16,7 @@ from store.compaction import (
     merge_chunks,
 )
 from store.db import write_transaction
+from store.headcache import HeadCache
 from store.querier import StoreQuerier
 from store.samples import BATCHES, CHUNKS, append_samples
 from store.series import SeriesIndex
@@ -168,3 +169,26 @@ def test_settled_chunks_merge_into_larger_ones_and_fresh_ones_wait(database: Eng
     assert all(count >= SETTLED_TARGET_SAMPLES for count, _ in settled)
     assert all(max_time < settled_before for _, max_time in settled)
     assert fresh and all(min_time > max(t for _, t in settled) for (min_time,) in fresh)
+
+
+def test_a_rule_querier_lists_the_head_once_per_burst(database: Engine) -> None:
+    now = [0.0]
+    querier = StoreQuerier(
+        database, head_cache=HeadCache(listing_seconds=0.5, clock=lambda: now[0])
+    )
+    index = SeriesIndex()
+
+    def newest() -> int:
+        (series, *_) = querier.select([JOB], 0, 10**12)
+        return int(series.timestamps[-1])
+
+    _scrape(database, index, 1_000, 1.0)
+    assert newest() == 1_000
+    _scrape(database, index, 2_000, 2.0)
+    now[0] = 0.4
+    assert newest() == 1_000  # within the burst: the listing taken at 0.0
+    now[0] = 0.6
+    assert newest() == 2_000
+    compact(database, until_ms=10_000, force_merge_before_ms=10_000)
+    assert newest() == 2_000  # listed batches compacted away: read once, from the chunks
+    assert [len(s.timestamps) for s in querier.select([JOB], 0, 10**12)] == [2, 2, 2]

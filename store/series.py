@@ -119,20 +119,24 @@ def matches_all(labels: Labels, matchers: Iterable[Matcher]) -> bool:
     return all(matcher.matches(present.get(matcher.name, "")) for matcher in matchers)
 
 
-def posting_ids(connection: Connection, pair_ids: Sequence[int]) -> Ids:
-    """The sorted ids of the series carrying any of the pairs."""
-    blocks: list[Ids] = []
+def postings_by_pair(connection: Connection, pair_ids: Sequence[int]) -> dict[int, list[Ids]]:
+    """The postings blocks of each pair, read in one query per 500 pairs."""
+    blocks: dict[int, list[Ids]] = defaultdict(list)
     for chunk in batched(pair_ids):
         rows = connection.execute(
-            select(POSTINGS.c.first_series_id, POSTINGS.c.series_ids).where(
+            select(POSTINGS.c.pair_id, POSTINGS.c.first_series_id, POSTINGS.c.series_ids).where(
                 POSTINGS.c.pair_id.in_(chunk)
             )
         )
-        blocks.extend(unpack_postings(first, packed) for first, packed in rows)
+        for pair_id, first, packed in rows:
+            blocks[pair_id].append(unpack_postings(first, packed))
+    return blocks
+
+
+def _union(blocks: Sequence[Ids]) -> Ids:
     if not blocks:
         return np.empty(0, dtype=np.int64)
-    ids = np.concatenate(blocks)
-    return ids if len(blocks) == 1 else np.unique(ids)
+    return blocks[0] if len(blocks) == 1 else np.unique(np.concatenate(blocks))
 
 
 # Above this many candidates, one range scan of the series table beats IN lists.
@@ -158,12 +162,19 @@ def candidate_ids(
     connection: Connection, matchers: Sequence[Matcher], pairs: LabelPairs
 ) -> Ids | None:
     """Series ids the postings allow, intersected over the matchers; None: no narrowing."""
+    if not matchers:
+        return None
+    pair_ids = [pairs.ids_matching(connection, matcher) for matcher in matchers]
+    if not all(pair_ids):
+        return np.empty(0, dtype=np.int64)
+    blocks = postings_by_pair(connection, sorted({i for ids in pair_ids for i in ids}))
     candidates: Ids | None = None
-    for matcher in sorted(matchers, key=lambda m: m.type is not MatchType.EQUAL):
-        pair_ids = pairs.ids_matching(connection, matcher)
-        ids = posting_ids(connection, pair_ids) if pair_ids else np.empty(0, dtype=np.int64)
+    for ids in sorted(pair_ids, key=len):
+        matching = _union([block for pair_id in ids for block in blocks.get(pair_id, [])])
         candidates = (
-            ids if candidates is None else np.intersect1d(candidates, ids, assume_unique=True)
+            matching
+            if candidates is None
+            else np.intersect1d(candidates, matching, assume_unique=True)
         )
         if not candidates.size:
             break

@@ -26,8 +26,9 @@ pytestmark = pytest.mark.fuzz
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 _PIECES = st.sampled_from(
     [
-        "\n", "  ", ":", ": ", "- ", "[", "]", "{", "}", ",", "'", '"', "&a", "*a", "!!python/name:os.system",
-        "!!binary", "<<: *a", "~", "null", "yes", "1e999", "-1", "0x10", "15s", "1y", "5m", "${X}",
+        "\n", "  ", ":", ": ", "- ", "[", "]", "{", "}", ",", "'", '"', "&a", "*a",
+        "!!python/name:os.system", "!!binary", "<<: *a", "~", "null", "yes", "1e999", "-1",
+        "0x10", "15s", "1y", "5m", "${X}",
         "$$", "$", "{{", "}}", "#", "|", ">", "\t", "---", "...", "%YAML 1.1", "\x00", "\ufeff",
         "job_name", "expr", "targets", "up ==", "sum(", "type", "timeseries", "panels", "rows",
     ]

@@ -47,7 +47,7 @@ def test_text_without_actions_renders_as_itself(text: str) -> None:
     ["{{" + "(" * 5000 + "1" + ")" * 5000 + "}}", "{{if 1}}" * 5000 + "{{end}}" * 5000],
 )
 def test_deep_nesting_is_a_syntax_error_not_a_crash(text: str) -> None:
-    with pytest.raises(TemplateSyntaxError, match="^1:[0-9]+: template nesting too deep"):
+    with pytest.raises(TemplateSyntaxError, match=r"^1:[0-9]+: template nesting too deep"):
         parse_template(text)
 
 

@@ -43,6 +43,7 @@ def test_any_body_parses_or_names_its_line(parser: str, body: str) -> None:
 _NAMES = st.from_regex(r"[a-zA-Z_:][a-zA-Z0-9_:]{0,12}", fullmatch=True)
 _LABEL_NAMES = st.from_regex(r"[a-zA-Z][a-zA-Z0-9_]{0,8}", fullmatch=True)
 _VALUES = st.floats(allow_nan=True, allow_infinity=True)
+_Series = tuple[str, dict[str, str], float, int | None]
 # Prometheus's text lexer takes timestamps as digits only: no sign.
 _SERIES = st.tuples(
     _NAMES,
@@ -63,7 +64,7 @@ def _line(name: str, labels: dict[str, str], value: float, stamp: int | None) ->
 
 
 @given(st.lists(_SERIES, max_size=20, unique_by=lambda s: (s[0], tuple(sorted(s[1].items())))))
-def test_written_samples_read_back_the_same(series: list[tuple[str, dict[str, str], float, int | None]]) -> None:
+def test_written_samples_read_back_the_same(series: list[_Series]) -> None:
     body = "".join(_line(*one) + "\n" for one in series)
     samples = within_budget(lambda: parse_prometheus_text(body)).samples
     assert len(samples) == len(series)

@@ -34,6 +34,6 @@ def test_any_query_parses_or_names_its_position(text: str) -> None:
 @pytest.mark.timeout(10)
 def test_deep_nesting_is_a_query_error_not_a_crash() -> None:
     for text in ("(" * 5000 + "x" + ")" * 5000, "NOT " * 5000 + "x"):
-        with pytest.raises(QueryError, match="^1:.*nested deeper"):
+        with pytest.raises(QueryError, match=r"^1:.*nested deeper"):
             parse_query(text)
     assert parse_query("(" * 50 + "x" + ")" * 50) == parse_query("x")

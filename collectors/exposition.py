@@ -118,6 +118,8 @@ def parse_prometheus_text(
         close = line.rfind("}")
         if close < 0:
             fields = line.split()
+            if not fields:  # only whitespace other than " \t", such as "\r"
+                raise ExpositionError(number, f"expected a metric name, got {line[:40]!r}")
             key = fields[0]
             del fields[0]
         else:

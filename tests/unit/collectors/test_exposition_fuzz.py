@@ -43,6 +43,12 @@ def test_any_body_parses_or_names_its_line(parser: str, body: str) -> None:
 _NAMES = st.from_regex(r"[a-zA-Z_:][a-zA-Z0-9_:]{0,12}", fullmatch=True)
 _LABEL_NAMES = st.from_regex(r"[a-zA-Z][a-zA-Z0-9_]{0,8}", fullmatch=True)
 _VALUES = st.floats(allow_nan=True, allow_infinity=True)
+@pytest.mark.parametrize("body", ["\r", "up 1\n\x0b\n", "\u2028"])
+def test_a_line_of_odd_whitespace_is_an_error_at_its_line(body: str) -> None:
+    with pytest.raises(ExpositionError, match="expected a metric name"):
+        parse_prometheus_text(body)
+
+
 _Series = tuple[str, dict[str, str], float, int | None]
 # Prometheus's text lexer takes timestamps as digits only: no sign.
 _SERIES = st.tuples(

@@ -8,12 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from collectors import exposition
 from collectors.exposition import (
     ExpositionError,
+    SampleLimitExceeded,
     parse_openmetrics,
     parse_prometheus_text,
 )
-from promql.labels import make_labels
+from promql.labels import Labels, make_labels
 from tests.fuzzing import within_budget
 
 pytestmark = pytest.mark.fuzz
@@ -80,3 +82,34 @@ def test_written_samples_read_back_the_same(series: list[_Series]) -> None:
         assert labels == make_labels({"__name__": name, **pairs})
         assert stamp == expected_stamp
         assert (math.isnan(value) and math.isnan(expected)) or value == expected
+
+
+@given(st.text(alphabet="ab\n", max_size=60), st.integers(1, 8))
+def test_lines_in_blocks_are_the_lines_of_the_text(text: str, block: int) -> None:
+    lines = text.split("\n")
+    original = exposition._BLOCK
+    exposition._BLOCK = block
+    try:
+        assert list(exposition._lines(text)) == lines
+    finally:
+        exposition._BLOCK = original
+
+
+@pytest.mark.parametrize("parser", sorted(_PARSERS))
+def test_sample_limit_stops_the_parse_early(parser: str) -> None:
+    body = "".join(f'm{{i="{i}"}} 1\n' for i in range(1000)) + "# EOF\n"
+    with pytest.raises(SampleLimitExceeded) as raised:
+        _PARSERS[parser](body, sample_limit=10)
+    assert raised.value.read == 11
+    assert len(_PARSERS[parser](body, sample_limit=1000).samples) == 1000
+
+
+def test_samples_dropped_by_relabelling_do_not_count_toward_the_limit() -> None:
+    body = "".join(f"drop_{i} 1\nkeep_{i} 1\n" for i in range(100))
+
+    def drop(labels: Labels) -> Labels:
+        return () if labels[0][1].startswith("drop") else labels
+
+    assert len(parse_prometheus_text(body, transform=drop, sample_limit=100).samples) == 200
+    with pytest.raises(SampleLimitExceeded):
+        parse_prometheus_text(body, transform=drop, sample_limit=99)

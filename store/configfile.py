@@ -146,17 +146,19 @@ def read_yaml(
         except UnicodeDecodeError as error:
             raise ConfigError([Problem(name, None, "", f"not UTF-8 text: {error}")]) from None
     builder = _DocumentBuilder(name, os.environ if environ is None else environ)
+    document = YamlDocument(name, None)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is not None:  # building meets tags (!!python/...) and merges it cannot construct
+            document.data = builder.build(node, (), document.lines)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         line = mark.line + 1 if mark is not None else None
         raise ConfigError([Problem(name, line, "", f"invalid YAML: {error.problem}")]) from None
     except yaml.YAMLError as error:
         raise ConfigError([Problem(name, None, "", f"invalid YAML: {error}")]) from None
-    document = YamlDocument(name, None)
-    if node is not None:
-        document.data = builder.build(node, (), document.lines)
+    except RecursionError:
+        raise ConfigError([Problem(name, None, "", "invalid YAML: nested too deeply")]) from None
     document.problems.extend(builder.problems)
     return document
 

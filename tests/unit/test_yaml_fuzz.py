@@ -89,3 +89,17 @@ def test_broken_dashboard_is_reported_not_raised(text: str) -> None:
     loaded = within_budget(lambda: load_dashboard_file(path, builtin=False))
     if loaded.dashboard is None:
         _check_problems(loaded.problems, str(path), text)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a:\n  - !!python/name:os.system x\n", "vigil.yml:2: invalid YAML: could not determine"),
+        ("!!python/object:os.system {}: 1\n", "vigil.yml:1: invalid YAML: could not determine"),
+        ("a: " + "[" * 5000 + "]" * 5000, "vigil.yml: invalid YAML: nested too deeply"),
+    ],
+)
+def test_unconstructible_or_too_deep_yaml_is_a_config_error(text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        read_yaml("vigil.yml", text=text, environ={})
+    assert str(raised.value).startswith(message), raised.value

@@ -6,6 +6,7 @@ costs this process 64 KiB at a time.
 
 from __future__ import annotations
 
+import gzip
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -44,6 +45,15 @@ def _invalid_utf8() -> Iterator[bytes]:
     yield b'up_again{v="caf\xe9"} 1\n\xff\xfe\n'
 
 
+_GZIP_BOMB = gzip.compress(b"bomb 1\n" * (64 * 1024**2 // 7), compresslevel=9)
+"""64 MiB of exposition in about 100 KiB, sent with Content-Encoding: gzip although
+the scraper asked for identity: it must not be inflated."""
+
+
+def _gzip_bomb() -> Iterator[bytes]:
+    yield _GZIP_BOMB
+
+
 def _healthy() -> Iterator[bytes]:
     yield b"# TYPE healthy_metric gauge\nhealthy_metric 42\n"
 
@@ -54,6 +64,7 @@ BODIES: dict[str, Callable[[], Iterator[bytes]]] = {
     "/million": _million_series,
     "/huge-labels": _huge_label_values,
     "/invalid-utf8": _invalid_utf8,
+    "/gzip-bomb": _gzip_bomb,
     "/healthy": _healthy,
 }
 HANG = "/hang-after-headers"
@@ -78,6 +89,8 @@ class _Handler(BaseHTTPRequestHandler):
         if body is None:
             self.send_error(404)
             return
+        if path == "/gzip-bomb":
+            self.send_header("Content-Encoding", "gzip")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         try:

@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 from demo import Fleet
 from promql.matchers import Matcher, MatchType
 from store.querier import StoreQuerier
-from tests.processes import free_port, start, stop, wait_for
+from tests.processes import fleet_scrape_configs, free_port, start, stop, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -84,13 +84,7 @@ def test_four_workers_and_the_agent_under_load(
         "server": {"bind": f"127.0.0.1:{console_port}", "workers": 4},
         "agent": {"bind": f"127.0.0.1:{agent_port}"},
         "auth": {"anonymous_read": True},
-        "scrape_configs": [
-            {
-                "job_name": service.name,
-                "static_configs": [{"targets": [service.url.removeprefix("http://")]}],
-            }
-            for service in demo_fleet.services
-        ],
+        "scrape_configs": fleet_scrape_configs(demo_fleet),
     }
     path = tmp_path / "vigil.yml"
     path.write_text(yaml.safe_dump(config))

@@ -36,3 +36,9 @@ def test_deep_nesting_is_a_parse_error_not_a_crash() -> None:
         parse_expr("(" * 5000 + "1" + ")" * 5000)
     with pytest.raises(ParseError):
         parse_expr("-" * 5000 + "1")
+
+
+def test_a_duration_of_thousands_of_digits_is_out_of_range() -> None:
+    with pytest.raises(ParseError, match="duration out of range"):
+        parse_expr("x[" + "9" * 5000 + "y]")
+    assert parse_expr("x[" + "0" * 5000 + "5m]") == parse_expr("x[5m]")

@@ -64,6 +64,8 @@ _OM_TYPES = frozenset(
 _HELP_ESCAPES = {"\\\\": "\\", "\\n": "\n"}
 _OM_HELP_ESCAPES = {"\\\\": "\\", "\\n": "\n", '\\"': '"'}
 _EOF = "# EOF"
+_INT64_DIGITS = 19
+"""Prometheus parses timestamps as int64; longer digit strings would also hit int()'s limit."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +149,7 @@ def parse_prometheus_text(
             timestamp = None
         elif len(fields) == 2:
             value_text, stamp = fields
-            if not (stamp.isascii() and stamp.isdigit()):
+            if not (stamp.isascii() and stamp.isdigit()) or len(stamp) > _INT64_DIGITS:
                 raise ExpositionError(number, f"invalid timestamp {stamp!r}")
             timestamp = int(stamp)
         else:

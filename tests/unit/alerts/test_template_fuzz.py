@@ -63,3 +63,11 @@ def test_deep_nesting_is_a_syntax_error_not_a_crash(text: str) -> None:
 )
 def test_huge_printf_widths_are_refused_as_go_does(text: str, expected: str) -> None:
     assert expand(parse_template(text), _DATA) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["{{ 0x" + "f" * 5000 + " }}", "{{ " + "9" * 400 + " }}", "{{ 0b" + "1" * 70 + " }}"]
+)
+def test_numbers_past_go_ranges_are_syntax_errors(text: str) -> None:
+    with pytest.raises(TemplateSyntaxError, match="bad number syntax"):
+        parse_template(text)

@@ -113,3 +113,8 @@ def test_samples_dropped_by_relabelling_do_not_count_toward_the_limit() -> None:
     assert len(parse_prometheus_text(body, transform=drop, sample_limit=100).samples) == 200
     with pytest.raises(SampleLimitExceeded):
         parse_prometheus_text(body, transform=drop, sample_limit=99)
+
+
+def test_a_timestamp_of_thousands_of_digits_is_invalid() -> None:
+    with pytest.raises(ExpositionError, match="invalid timestamp"):
+        parse_prometheus_text("m 1 " + "9" * 5000 + "\n")

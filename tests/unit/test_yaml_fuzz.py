@@ -97,9 +97,19 @@ def test_broken_dashboard_is_reported_not_raised(text: str) -> None:
         ("a:\n  - !!python/name:os.system x\n", "vigil.yml:2: invalid YAML: could not determine"),
         ("!!python/object:os.system {}: 1\n", "vigil.yml:1: invalid YAML: could not determine"),
         ("a: " + "[" * 5000 + "]" * 5000, "vigil.yml: invalid YAML: nested too deeply"),
+        ("a: " + "9" * 5000, "vigil.yml:1: invalid YAML: cannot read"),
+        ("a:\n  b: 9999-99-99", "vigil.yml:2: invalid YAML: cannot read '9999-99-99'"),
+        ("a: !!float abc", "vigil.yml:1: invalid YAML: cannot read 'abc'"),
     ],
 )
-def test_unconstructible_or_too_deep_yaml_is_a_config_error(text: str, message: str) -> None:
+def test_unreadable_or_too_deep_yaml_is_a_config_error(text: str, message: str) -> None:
     with pytest.raises(ConfigError) as raised:
         read_yaml("vigil.yml", text=text, environ={})
     assert str(raised.value).startswith(message), raised.value
+
+
+def test_a_huge_number_is_named_by_its_size_not_printed() -> None:
+    text = "global:\n  scrape_interval: 0x" + "f" * 5000 + "\n"
+    with pytest.raises(ConfigError) as raised:
+        _load_vigil_yml(text)
+    assert str(raised.value).startswith("vigil.yml:2: global.scrape_interval: a 20000-bit number")

@@ -30,6 +30,7 @@ _PIECES = st.sampled_from(
         "!!python/name:os.system", "!!binary", "<<: *a", "~", "null", "yes", "1e999", "-1",
         "0x10", "15s", "1y", "5m", "${X}",
         "$$", "$", "{{", "}}", "#", "|", ">", "\t", "---", "...", "%YAML 1.1", "\x00", "\ufeff",
+        "9" * 5000, "0x" + "f" * 5000, "2001-99-14", "!!float x",
         "job_name", "expr", "targets", "up ==", "sum(", "type", "timeseries", "panels", "rows",
     ]
 )

@@ -18,7 +18,9 @@ _PIECES = st.sampled_from(
         "range", "with", "break", "continue", "define", "template", "block", "printf", "%d",
         "%s", "%v", "%-10.3f", "%*d", "humanize", "humanize1024", "humanizeDuration", "title",
         "toUpper", "reReplaceAll", "index", "len", "eq", "lt", "and", "or", "not", "1", "-1",
-        "1e308", "0x10", "nil", "true", "instance", "args", "first", "label", "strvalue",
+        "1e308", "0x10",
+        "0x" + "f" * 5000, "9" * 400, "nil", "true", "instance", "args", "first", "label",
+        "strvalue",
     ]
 )
 _TEMPLATES = st.lists(st.one_of(_PIECES, st.text(max_size=2)), max_size=40).map("".join)

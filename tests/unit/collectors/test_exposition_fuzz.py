@@ -25,7 +25,8 @@ _PIECES = st.sampled_from(
         "metric", "up", "a_b:c", "{", "}", '"', "\\", "\\n", '\\"', "=", ",", " ", "\t", "\n",
         "# TYPE ", "# HELP ", "# UNIT ", "# EOF", "# EOF\n", "counter", "gauge", "histogram",
         "_total", "_created", "le", "quantile", "1", "-2.5e3", "NaN", "+Inf", "-Inf", "0x1p3",
-        "1_000", "123456789012345678901234567890", "#", " # {", "} 1 2", "\r", "\x00", "\u00e9",
+        "1_000",
+        "9" * 5000, "123456789012345678901234567890", "#", " # {", "} 1 2", "\r", "\x00", "\u00e9",
     ]
 )
 _BODIES = st.lists(st.one_of(_PIECES, st.text(max_size=3)), max_size=60).map("".join)

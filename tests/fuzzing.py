@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -48,12 +49,15 @@ def time_budget(seconds: int = EXAMPLE_BUDGET_SECONDS) -> Iterator[None]:
         raise Hang(f"no result after {seconds} s: the input makes the code hang")
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
+    started = time.monotonic()
+    pending = signal.alarm(seconds)  # pytest-timeout's own alarm, if one is set
     try:
         yield
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+        if pending:
+            signal.alarm(max(1, pending - int(time.monotonic() - started)))
 
 
 def within_budget(call: Callable[[], T]) -> T:

@@ -7,6 +7,7 @@ whitespace next to them, comments vanish, and inside an action every token
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -136,6 +137,15 @@ def describe(token: Token) -> str:
     return f"<{names.get(token.kind, token.value)}>"
 
 
+_UINT64_LIMIT = 1 << 64
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError("out of range")
+    return value
+
+
 def number_value(text: str, token: Token) -> int | float:
     text = token.value.replace("_", "")
     if text.endswith("i"):
@@ -144,6 +154,11 @@ def number_value(text: str, token: Token) -> int | float:
         body = text.lstrip("+-")
         if re.fullmatch(r"0[xX][0-9a-fA-F]+|0[bBoO][0-7]+|\d+", body):
             number = int(body, 0) if not re.fullmatch(r"0\d+", body) else int(body, 8)
+            if number >= _UINT64_LIMIT:  # past uint64 Go reads a decimal as float64
+                if not body.isdigit():
+                    raise ValueError("out of range")
+                large = _finite(float(body))
+                return -large if text.startswith("-") else large
             return -number if text.startswith("-") else number
         return float.fromhex(text) if body[:2] in ("0x", "0X") else float(text)
     except ValueError:

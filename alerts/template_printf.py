@@ -51,12 +51,21 @@ def sprintf(format_: str, args: Sequence[Value]) -> str:
         pos = match.end()
         width: int | None = None
         precision: int | None = None
+        if _crazy(width_text) or _crazy(precision_text):
+            out.append("%!(NOVERB)")  # Go's parsenum gives up on the rest of the format
+            break
         if width_text == "*":
             width, used = _star(args, used)
+            if width is None or abs(width) > _TOO_LARGE:
+                width = None
+                out.append("%!(BADWIDTH)")
         elif width_text:
             width = int(width_text)
         if precision_text == "*":
             precision, used = _star(args, used)
+            if precision is None or abs(precision) > _TOO_LARGE:
+                precision = None
+                out.append("%!(BADPREC)")
         elif precision_text is not None:
             precision = int(precision_text or "0")
         if width is not None and width < 0:
@@ -77,6 +86,22 @@ def sprintf(format_: str, args: Sequence[Value]) -> str:
         extra = ", ".join(f"{type_name(a)}={_print_arg(a)}" for a in args[used:])
         out.append(f"%!(EXTRA {extra})")
     return "".join(out)
+
+
+_TOO_LARGE = 1_000_000
+"""Go's fmt bound on widths and precisions, which keeps ``%999999999d`` from taking a GB."""
+
+
+def _crazy(number: str | None) -> bool:
+    """Go's parsenum: a prefix past ``_TOO_LARGE`` with digits still to come is an overflow."""
+    if not number or number == "*":
+        return False
+    value = 0
+    for digit in number:
+        if value > _TOO_LARGE:
+            return True
+        value = value * 10 + int(digit)
+    return False
 
 
 def _star(args: Sequence[Value], used: int) -> tuple[int | None, int]:

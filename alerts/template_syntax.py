@@ -376,5 +376,9 @@ def parse(
 ) -> tuple[Node, ...]:
     """The template's nodes; ``variables`` are predeclared (besides ``$``)."""
     parser = _Parser(text, lex(text), arities, frozenset(roots), ["$", *variables])
-    nodes, _ = parser.item_list(top=True)
+    try:
+        nodes, _ = parser.item_list(top=True)
+    except RecursionError:
+        # Go stops at a maximum expression depth too; here Python's stack sets the bound.
+        raise parser.error(parser.peek().pos, "template nesting too deep") from None
     return nodes

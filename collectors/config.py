@@ -23,6 +23,9 @@ from collectors.relabel import RelabelConfig, is_label_name
 from store.configfile import ByteSize, ConfigModel, Duration
 
 DEFAULT_BODY_SIZE_LIMIT = 64 * 1024**2
+DEFAULT_LABEL_VALUE_LENGTH_LIMIT = 64 * 1024
+"""Prometheus has no default; a label value of a megabyte is an attack or a bug, and
+every one would be stored in the series index and kept in the agent's caches."""
 DEFAULT_FILE_SD_REFRESH = 300.0
 # Prometheus's patFileSDName: a glob only in the last path element, and a known extension.
 _FILE_SD_NAME = re.compile(r"^[^*]*(\*[^/]*)?\.(json|yml|yaml|JSON|YML|YAML)$")
@@ -94,7 +97,8 @@ class ScrapeConfig(ConfigModel):
     """Samples left after metric relabelling; more fail the scrape. 0: no limit."""
     label_limit: Limit = 0
     label_name_length_limit: Limit = 0
-    label_value_length_limit: Limit = 0
+    label_value_length_limit: Limit = DEFAULT_LABEL_VALUE_LENGTH_LIMIT
+    """0 means no limit, as in Prometheus."""
     basic_auth: BasicAuth | None = None
     authorization: Authorization | None = None
     tls_config: TLSConfig = TLSConfig()

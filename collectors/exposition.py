@@ -12,8 +12,10 @@ exemplars are checked for syntax and dropped.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from itertools import islice
 
 from collectors.exposition_series import (
     METRIC_NAME_RE,
@@ -32,6 +34,7 @@ __all__ = [
     "LabelTransform",
     "MetricMetadata",
     "Sample",
+    "SampleLimitExceeded",
     "SeriesCache",
     "format_of",
     "parse_exposition",
@@ -61,6 +64,8 @@ _OM_TYPES = frozenset(
 _HELP_ESCAPES = {"\\\\": "\\", "\\n": "\n"}
 _OM_HELP_ESCAPES = {"\\\\": "\\", "\\n": "\n", '\\"': '"'}
 _EOF = "# EOF"
+_INT64_DIGITS = 19
+"""Prometheus parses timestamps as int64; longer digit strings would also hit int()'s limit."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,21 +96,32 @@ def parse_exposition(
     *,
     cache: SeriesCache | None = None,
     transform: LabelTransform | None = None,
+    sample_limit: int = 0,
 ) -> Exposition:
     parse = parse_openmetrics if format_of(content_type) == OPENMETRICS else parse_prometheus_text
-    return parse(text, cache=cache, transform=transform)
+    return parse(text, cache=cache, transform=transform, sample_limit=sample_limit)
 
 
 def parse_prometheus_text(
-    text: str, *, cache: SeriesCache | None = None, transform: LabelTransform | None = None
+    text: str,
+    *,
+    cache: SeriesCache | None = None,
+    transform: LabelTransform | None = None,
+    sample_limit: int = 0,
 ) -> Exposition:
-    """Parse text format 0.0.4; ``transform`` is applied once per new series."""
+    """Parse text format 0.0.4; ``transform`` is applied once per new series.
+
+    More than ``sample_limit`` samples left by ``transform`` (0: no limit) stop the
+    parse with SampleLimitExceeded, before a hostile body's series fill memory.
+    """
     samples: list[Sample] = []
+    limit = _SampleLimit(sample_limit)
+    check_at = limit.next_check
     append = samples.append
     metadata: dict[str, MetricMetadata] = {}
     series = {} if cache is None else cache
     lookup = series.get
-    for number, line in enumerate(text.split("\n"), 1):
+    for number, line in enumerate(_lines(text), 1):
         if not line:
             continue
         if line[0] in " \t":
@@ -118,6 +134,8 @@ def parse_prometheus_text(
         close = line.rfind("}")
         if close < 0:
             fields = line.split()
+            if not fields:  # only whitespace other than " \t", such as "\r"
+                raise ExpositionError(number, f"expected a metric name, got {line[:40]!r}")
             key = fields[0]
             del fields[0]
         else:
@@ -131,7 +149,7 @@ def parse_prometheus_text(
             timestamp = None
         elif len(fields) == 2:
             value_text, stamp = fields
-            if not (stamp.isascii() and stamp.isdigit()):
+            if not (stamp.isascii() and stamp.isdigit()) or len(stamp) > _INT64_DIGITS:
                 raise ExpositionError(number, f"invalid timestamp {stamp!r}")
             timestamp = int(stamp)
         else:
@@ -143,16 +161,24 @@ def parse_prometheus_text(
         if "_" in value_text:  # Python accepts 1_000, Prometheus does not
             raise ExpositionError(number, f"invalid value {value_text!r}")
         append((labels, timestamp, value))
+        if len(samples) > check_at:
+            check_at = limit.check(samples)
     return Exposition(samples, metadata)
 
 
 def parse_openmetrics(
-    text: str, *, cache: SeriesCache | None = None, transform: LabelTransform | None = None
+    text: str,
+    *,
+    cache: SeriesCache | None = None,
+    transform: LabelTransform | None = None,
+    sample_limit: int = 0,
 ) -> Exposition:
-    """Parse OpenMetrics 1.0 text, which must end with ``# EOF``."""
+    """Parse OpenMetrics 1.0 text, which must end with ``# EOF``; limits as the text format."""
     lines = text.split("\n")
     _strip_eof(lines)
     samples: list[Sample] = []
+    limit = _SampleLimit(sample_limit)
+    check_at = limit.next_check
     append = samples.append
     metadata: dict[str, MetricMetadata] = {}
     series = {} if cache is None else cache
@@ -193,7 +219,50 @@ def parse_openmetrics(
         if "_" in value_text:
             raise ExpositionError(number, f"invalid value {value_text!r}")
         append((labels, timestamp, value))
+        if len(samples) > check_at:
+            check_at = limit.check(samples)
     return Exposition(samples, metadata)
+
+
+_BLOCK = 1 << 20
+
+
+def _lines(text: str) -> Iterator[str]:
+    """``text.split("\\n")`` a megabyte at a time, so a body of a million lines that
+    fails its sample limit early never has them all in memory at once."""
+    start = 0
+    while True:
+        end = text.find("\n", start + _BLOCK)
+        if end < 0:
+            yield from text[start:].split("\n")
+            return
+        yield from text[start:end].split("\n")
+        start = end + 1
+
+
+class SampleLimitExceeded(Exception):
+    """More samples than the scrape's ``sample_limit``; ``read`` says how many were parsed."""
+
+    def __init__(self, read: int) -> None:
+        self.read = read
+        super().__init__(f"sample limit exceeded after {read} samples")
+
+
+class _SampleLimit:
+    """Counts kept samples (non-empty labels) incrementally, only when the limit could be hit."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.kept = self.checked = 0
+        self.next_check = limit if limit else sys.maxsize
+
+    def check(self, samples: list[Sample]) -> int:
+        """The length past which to check again; raises once more than ``limit`` are kept."""
+        self.kept += sum(1 for sample in islice(samples, self.checked, None) if sample[0])
+        self.checked = len(samples)
+        if self.kept > self.limit:
+            raise SampleLimitExceeded(len(samples))
+        return len(samples) + self.limit - self.kept
 
 
 def _new_series(key: str, number: int, strict: bool, transform: LabelTransform | None) -> Labels:

@@ -20,6 +20,7 @@ import requests
 from collectors.exposition import (
     ExpositionError,
     MetricMetadata,
+    SampleLimitExceeded,
     format_of,
     parse_exposition,
 )
@@ -147,6 +148,8 @@ def scrape_target(
             )
         except (ExpositionError, SeriesRejected) as failure:
             error = str(failure)
+        except SampleLimitExceeded as failure:
+            error, scraped, kept = SAMPLE_LIMIT_EXCEEDED, failure.read, failure.read
         except UnicodeDecodeError as failure:
             error = f"the body is not UTF-8 text (at byte offset {failure.start})"
         limit = target.limits.sample_limit
@@ -222,7 +225,11 @@ def _parse(
     transform = caches.labeller(target) if caches is not None else target_labeller(target)
     cache = caches.for_format(text_format) if caches is not None else None
     exposition = parse_exposition(
-        response.body.decode("utf-8"), text_format, cache=cache, transform=transform
+        response.body.decode("utf-8"),
+        text_format,
+        cache=cache,
+        transform=transform,
+        sample_limit=target.limits.sample_limit,
     )
     samples: list[StoredSample] = []
     append = samples.append

@@ -22,6 +22,9 @@ _NS_PER_MS = 1_000_000
 _MAX_NANOSECONDS = (1 << 63) - 1  # Go's time.Duration is an int64 of nanoseconds.
 
 
+_INT64_DIGITS = 19
+
+
 class DurationError(ValueError):
     """A string that is not a Prometheus duration.
 
@@ -49,7 +52,10 @@ def parse_duration(text: str) -> float:
             digits += 1
         if digits == 0:
             raise DurationError(text, f"not a valid duration string: {_quote(text)}")
-        amount = int(rest[:digits])
+        significant = rest[:digits].lstrip("0")
+        if len(significant) > _INT64_DIGITS:  # and int() refuses past 4300 digits
+            raise DurationError(text, "duration out of range")
+        amount = int(significant or "0")
         rest = rest[digits:]
         unit_len = 0
         while unit_len < len(rest) and rest[unit_len] not in "0123456789":

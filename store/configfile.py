@@ -146,17 +146,19 @@ def read_yaml(
         except UnicodeDecodeError as error:
             raise ConfigError([Problem(name, None, "", f"not UTF-8 text: {error}")]) from None
     builder = _DocumentBuilder(name, os.environ if environ is None else environ)
+    document = YamlDocument(name, None)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is not None:  # building meets tags (!!python/...) and merges it cannot construct
+            document.data = builder.build(node, (), document.lines)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         line = mark.line + 1 if mark is not None else None
         raise ConfigError([Problem(name, line, "", f"invalid YAML: {error.problem}")]) from None
     except yaml.YAMLError as error:
         raise ConfigError([Problem(name, None, "", f"invalid YAML: {error}")]) from None
-    document = YamlDocument(name, None)
-    if node is not None:
-        document.data = builder.build(node, (), document.lines)
+    except RecursionError:
+        raise ConfigError([Problem(name, None, "", "invalid YAML: nested too deeply")]) from None
     document.problems.extend(builder.problems)
     return document
 
@@ -229,6 +231,8 @@ def _friendly_message(detail: Any) -> str:
 
 
 def _quote(value: object) -> str:
+    if isinstance(value, int) and value.bit_length() > 128:  # repr() refuses past 4300 digits
+        return f"a {value.bit_length()}-bit number"
     return f'"{value}"' if isinstance(value, str) else repr(value)
 
 
@@ -247,7 +251,7 @@ class _DocumentBuilder:
             result: dict[Any, Any] = {}
             self._constructor.flatten_mapping(node)
             for key_node, value_node in node.value:
-                key = self._constructor.construct_object(key_node, deep=True)
+                key = self._construct(key_node)
                 if not isinstance(key, str | int | float | bool) or key is None:
                     self._report(key_node, path, "mapping keys must be scalars")
                     continue
@@ -262,10 +266,20 @@ class _DocumentBuilder:
             return [
                 self.build(item, (*path, index), lines) for index, item in enumerate(node.value)
             ]
-        value = self._constructor.construct_object(node, deep=True)
+        value = self._construct(node)
         if isinstance(value, str):
             return self._interpolate(value, node, path)
         return value
+
+    def _construct(self, node: yaml.Node) -> Any:
+        """A scalar's value; PyYAML's constructors raise plain ValueErrors on bad
+        timestamps (2001-99-14), floats (!!float abc) or 5000-digit integers."""
+        try:
+            return self._constructor.construct_object(node, deep=True)
+        except (ValueError, OverflowError) as error:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {node.value!r:.40}: {error}", node.start_mark
+            ) from None
 
     def _interpolate(self, value: str, node: yaml.Node, path: PathKey) -> str:
         def replace(match: re.Match[str]) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, create_engine, make_url, text
 
 from store.db import open_engine, upgrade
 from store.models import Base
+from tests import fuzzing  # noqa: F401  (registers and loads the hypothesis profiles)
 
 pytest_plugins = ["tests.fleet_fixture", "tests.webhook_receiver", "tests.prometheus_server"]
 

@@ -13,11 +13,24 @@ from pathlib import Path
 
 import requests
 
+from demo import Fleet
+
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def fleet_scrape_configs(fleet: Fleet) -> list[dict[str, object]]:
+    """One scrape job per demo service, as a user would list them in vigil.yml."""
+    return [
+        {
+            "job_name": service.name,
+            "static_configs": [{"targets": [service.url.removeprefix("http://")]}],
+        }
+        for service in fleet.services
+    ]
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:

@@ -22,6 +22,8 @@ COLUMN_FIELDS = frozenset({"service", "level", "trace_id", "source"})
 TEXT_FIELDS = frozenset({"message", "msg"})
 COMPARISONS = (">=", "<=", ">", "<")
 KEYWORDS = frozenset({"AND", "OR", "NOT"})
+MAX_NESTING = 100
+"""Parentheses and NOTs deeper than this are an error, not a RecursionError here or later."""
 
 
 class QueryError(ValueError):
@@ -120,6 +122,7 @@ class _Parser:
         self.text = text
         self.tokens = _tokens(text)
         self.index = 0
+        self.depth = 0
 
     @property
     def token(self) -> _Token:
@@ -163,10 +166,17 @@ class _Parser:
             items.append(self.parse_not())
         return items[0] if len(items) == 1 else And(tuple(items))
 
+    def nest(self, token: _Token) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise QueryError(f"nested deeper than {MAX_NESTING} levels", self.text, token.offset)
+
     def parse_not(self) -> Node:
         if self.is_keyword("NOT"):
-            self.advance()
-            return Not(self.parse_not())
+            self.nest(self.advance())
+            node = Not(self.parse_not())
+            self.depth -= 1
+            return node
         token = self.token
         if token.kind == "word" and token.text.startswith("-") and len(token.text) > 1:
             self.tokens[self.index] = _Token("word", token.text[1:], token.offset + 1)
@@ -176,10 +186,12 @@ class _Parser:
     def parse_atom(self) -> Node:
         token = self.advance()
         if token.kind == "lparen":
+            self.nest(token)
             node = self.parse_or()
             if self.token.kind != "rparen":
                 raise self.fail(self.token, "')'")
             self.advance()
+            self.depth -= 1
             return node
         if token.kind == "phrase":
             return Text(token.text, phrase=True)

@@ -19,7 +19,7 @@ from console.config import load_config
 from demo import Fleet
 from store.db import database_url, open_engine
 from store.status import StoreStats, store_stats
-from tests.processes import free_port, start, stop, wait_for
+from tests.processes import fleet_scrape_configs, free_port, start, stop, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -33,13 +33,7 @@ def config_file(tmp_path: Path, demo_fleet: Fleet) -> Iterator[tuple[Path, int, 
         "server": {"bind": f"127.0.0.1:{console_port}", "workers": 2},
         "agent": {"bind": f"127.0.0.1:{agent_port}"},
         "auth": {"anonymous_read": True},
-        "scrape_configs": [
-            {
-                "job_name": service.name,
-                "static_configs": [{"targets": [service.url.removeprefix("http://")]}],
-            }
-            for service in demo_fleet.services
-        ],
+        "scrape_configs": fleet_scrape_configs(demo_fleet),
     }
     path = tmp_path / "vigil.yml"
     path.write_text(yaml.safe_dump(config))

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from promql import ParseError, parse_expr
+from tests.fuzzing import within_budget
+
+pytestmark = pytest.mark.fuzz
 
 # Printable text, biased towards PromQL's own characters so the parser gets past the lexer.
 _PROMQL_CHARS = st.sampled_from(list("(){}[],:=!~<>+-*/%^@'\"`#._ \n0123456789xemhsdwy"))
@@ -17,14 +20,14 @@ _TEXT = st.lists(st.one_of(st.characters(categories=["L", "N", "P", "S", "Zs"]),
                            _WORDS), max_size=40).map("".join)
 
 
-@settings(max_examples=200, deadline=2000)
 @given(_TEXT)
 def test_parser_raises_only_parse_errors(text: str) -> None:
     try:
-        expr = parse_expr(text)
-    except ParseError:
+        expr = within_budget(lambda: parse_expr(text))
+    except ParseError as error:
+        assert 0 <= error.start <= error.end <= len(text), error
         return
-    assert parse_expr(str(expr)) == expr
+    assert within_budget(lambda: parse_expr(str(expr))) == expr
 
 
 @pytest.mark.timeout(10)
@@ -33,3 +36,9 @@ def test_deep_nesting_is_a_parse_error_not_a_crash() -> None:
         parse_expr("(" * 5000 + "1" + ")" * 5000)
     with pytest.raises(ParseError):
         parse_expr("-" * 5000 + "1")
+
+
+def test_a_duration_of_thousands_of_digits_is_out_of_range() -> None:
+    with pytest.raises(ParseError, match="duration out of range"):
+        parse_expr("x[" + "9" * 5000 + "y]")
+    assert parse_expr("x[" + "0" * 5000 + "5m]") == parse_expr("x[5m]")

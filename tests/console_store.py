@@ -46,9 +46,7 @@ def fill_demo_store(
     index = SeriesIndex()
     pending: list[Sample] = []
     services: set[str] = set()
-    history = iter_history(
-        start, end, step, fault=fault, fault_delay=minutes * 60 - fault_seconds
-    )
+    history = iter_history(start, end, step, fault=fault, fault_delay=minutes * 60 - fault_seconds)
     for scrape in history:
         services.add(scrape.service)
         for samples in read_openmetrics(io.StringIO(scrape.text)):

@@ -27,7 +27,6 @@ from playwright.sync_api import (
 )
 
 from store.db import open_engine
-
 from tests.browser.console_server import CHROMIUM, CHROMIUM_ARGS, running_console
 from tests.integration.console.accounts import PASSWORD, add_user
 

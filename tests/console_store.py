@@ -12,6 +12,7 @@ import io
 
 from sqlalchemy import Engine
 
+from collectors.check_loop import CHECK_JOB
 from collectors.importers.openmetrics import read_openmetrics
 from demo import iter_history
 from promql.labels import make_labels
@@ -55,7 +56,14 @@ def fill_demo_store(
         down = scrape.service == DOWN_SERVICE and scrape.timestamp > end - minutes * 15
         job = {"job": scrape.service, "service": scrape.service, "instance": f"{scrape.service}:80"}
         pending.append((make_labels({"__name__": "up", **job}), at_ms, 1.0))
-        check = {"check": f"{scrape.service}-health", "service": scrape.service}
+        # The labels the agent's check loop gives its samples (collectors/check_loop.py).
+        check = {
+            "check": f"{scrape.service}-health",
+            "service": scrape.service,
+            "group": STATUS_GROUP,
+            "job": CHECK_JOB,
+            "instance": f"http://{scrape.service}:80/health",
+        }
         pending.append(
             (make_labels({"__name__": "probe_success", **check}), at_ms, 0.0 if down else 1.0)
         )

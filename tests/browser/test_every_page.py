@@ -38,8 +38,8 @@ def test_every_navigation_page_opens_cleanly(console: BrowserPage, who: str) -> 
     console.open("/fleet")
     console.wait_for_charts(CHARTS)
     pages = links(console, "header.topbar nav a")
-    expected = 13 if who == "admin" else 12
-    assert len(pages) == expected, pages
+    assert len(pages) >= 12, pages  # Fleet ... Settings, as the issue lists them
+    assert ("/admin/users" in pages) == (who == "admin"), pages
     visited = []
     for path in pages:
         visit(console, path)

@@ -23,6 +23,7 @@ def logs() -> tuple[str, int]:
     seconds = RANGES.get(range_name, DEFAULT_RANGE_SECONDS)
     end = current().clock()
     error = ""
+    column = 0
     page = Page([], None)
     try:
         query = parse_query(query_text)
@@ -36,7 +37,10 @@ def logs() -> tuple[str, int]:
             limit=PAGE_SIZE,
             before=before,
         )
-    except (QueryError, CursorError) as problem:
+    except QueryError as problem:
+        error = str(problem)
+        column = problem.column if problem.line == 1 else 0
+    except CursorError as problem:
         error = str(problem)
     return render_template(
         "logs.html",
@@ -48,4 +52,5 @@ def logs() -> tuple[str, int]:
         lines=[line_json(line) for line in page.lines],
         next_cursor=page.next.encode() if page.next else None,
         error=error,
+        error_column=column,
     ), 400 if error else 200

@@ -227,14 +227,27 @@ async function drawLogs(element, body, spec) {
     body.appendChild(message);
     return;
   }
-  const lines = Array.isArray(data) ? data : data.lines || data.result || [];
+  // GET /api/v1/logs answers {lines: [{timestamp, service, level, message, ...}], next_cursor}.
+  const lines = data.lines;
   const list = document.createElement("ol");
   list.className = "logs";
   lines.forEach((line) => {
     const item = document.createElement("li");
-    item.textContent = typeof line === "string" ? line : (line.time || line.timestamp || "") + " " + (line.line || line.message || JSON.stringify(line));
+    item.className = "level-" + line.level;
+    spec.columns.forEach((column) => {
+      const cell = document.createElement("span");
+      cell.className = "log-" + column;
+      cell.textContent = line[column] || "";
+      item.appendChild(cell);
+    });
     list.appendChild(item);
   });
+  const more = document.createElement("a");
+  more.className = "muted small";
+  more.href = spec.page + "?" + new URLSearchParams({ query: spec.query });
+  more.textContent = "Search these logs";
+  heading.appendChild(document.createTextNode(" "));
+  heading.appendChild(more);
   if (!lines.length) {
     const empty = document.createElement("p");
     empty.className = "muted empty-state";

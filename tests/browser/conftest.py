@@ -10,27 +10,66 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Response, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    Response,
+    expect,
+    sync_playwright,
+)
 
+from store.db import open_engine
 from tests.browser.console_server import CHROMIUM, CHROMIUM_ARGS, running_console
+from tests.integration.console.accounts import PASSWORD, add_user
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("VIGIL_ARTIFACTS", REPO / "tmp" / "artifacts")) / "browser"
 BROKEN_DASHBOARD = "title: Broken on purpose\nrows:\n  - panels:\n      - type: pie-chart\n"
 
 
+LOGS_DASHBOARD = """title: Payment errors
+rows:
+  - panels:
+      - type: logs
+        title: Payment errors
+        queries:
+          - expr: 'service:payments level>=error'
+        limit: 20
+"""
+FAULT = "db-slow"
+"""Injected three minutes before the history ends: the Bottlenecks page's culprit."""
+USERS = {"admin": "admin", "editor": "editor"}
+"""Accounts in the store (name: role), all with ``accounts.PASSWORD``."""
+
+
 @pytest.fixture(scope="session")
-def console_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def history_end() -> float:
+    """When the console's demo history (metrics and logs) ends."""
+    return time.time()
+
+
+@pytest.fixture(scope="session")
+def console_url(tmp_path_factory: pytest.TempPathFactory, history_end: float) -> Iterator[str]:
     directory = tmp_path_factory.mktemp("console")
     dashboards = directory / "dashboards"
     dashboards.mkdir()
     (dashboards / "broken.yml").write_text(BROKEN_DASHBOARD)
-    with running_console(directory, dashboards=dashboards, minutes=15) as url:
+    (dashboards / "payment-logs.yml").write_text(LOGS_DASHBOARD)
+    with running_console(
+        directory, dashboards=dashboards, minutes=15, end=history_end, fault=FAULT
+    ) as url:
+        engine = open_engine(f"sqlite:///{directory / 'vigil.db'}")
+        for name, role in USERS.items():
+            add_user(engine, name, role)
+        engine.dispose()
         yield url
 
 
@@ -88,6 +127,16 @@ class BrowserPage:
 
     def open(self, path: str) -> None:
         self.page.goto(self.base_url + path)
+
+    def log_in(self, name: str) -> None:
+        """Through the login form, as a person would (one of ``USERS``)."""
+        self.open("/login")
+        self.page.get_by_label("User name").fill(name)
+        self.page.get_by_label("Password").fill(PASSWORD)
+        self.page.get_by_role("button", name="Log in").click()
+        expect(self.page.get_by_role("link", name=name, exact=True)).to_be_visible()
+        # It lands on the fleet: let its charts load before the test navigates away.
+        self.wait_for_charts("[data-panel-url], [data-figure-url], [data-spark]")
 
     def wait_for_charts(self, selector: str = "[data-panel-url], [data-figure-url]") -> None:
         """Until every chart matching ``selector`` is drawn, empty or showing its error."""

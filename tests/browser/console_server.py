@@ -18,7 +18,7 @@ import yaml
 
 from store.compaction import compact
 from store.db import open_engine, upgrade
-from tests.console_store import fill_demo_store
+from tests.console_store import fill_demo_logs, fill_demo_store
 from tests.processes import free_port, start, stop, wait_for
 
 CHROMIUM = "/usr/bin/chromium"
@@ -50,12 +50,23 @@ def write_console_config(
 
 @contextmanager
 def running_console(
-    directory: Path, *, dashboards: Path, minutes: float = 30.0, end: float | None = None
+    directory: Path,
+    *,
+    dashboards: Path,
+    minutes: float = 30.0,
+    end: float | None = None,
+    fault: str | None = None,
 ) -> Iterator[str]:
-    """The console's base URL while it runs; the store ends ``minutes`` of history at ``end``."""
+    """The console's base URL while it runs; the store ends ``minutes`` of history at ``end``.
+
+    The history holds metrics and log lines; ``fault`` (a ``demo.FAULTS`` name)
+    starts three minutes before the end, so the Bottlenecks page has a culprit.
+    """
     engine = open_engine(f"sqlite:///{directory / 'vigil.db'}")
     upgrade(engine)
-    fill_demo_store(engine, end=time.time() if end is None else end, minutes=minutes)
+    end = time.time() if end is None else end
+    fill_demo_store(engine, end=end, minutes=minutes, fault=fault)
+    fill_demo_logs(engine, end=end, minutes=minutes)
     # As the agent leaves it: history in chunks (it compacts every minute).
     compact(engine, until_ms=2**62, force_merge_before_ms=2**62)
     engine.dispose()

@@ -20,7 +20,11 @@ PAGES = {
     "health-checks.png": "/d/health-checks?from=now-30m",
     "explore.png": "/explore?from=now-30m&unit=seconds&query="
     "histogram_quantile(0.95%2C+sum+by+(service%2C+le)+(rate(http_request_duration_seconds_bucket[1m])))",
+    "logs.png": "/logs?range=1h&query=level%3E%3Dinfo",
+    "bottlenecks.png": "/analysis/bottlenecks",
 }
+FAULT = "db-slow"
+"""Injected in the history's last minutes, so the Bottlenecks page has a culprit."""
 DRAWN = """() => [...document.querySelectorAll('[data-panel-url], [data-figure-url], [data-spark]')]
     .every(element => ['drawn', 'empty', 'error'].includes(element.dataset.state))"""
 
@@ -31,7 +35,9 @@ def capture(target: Path) -> None:
         directory = Path(tmp)
         (directory / "dashboards").mkdir()
         with (
-            running_console(directory, dashboards=directory / "dashboards", minutes=30) as url,
+            running_console(
+                directory, dashboards=directory / "dashboards", minutes=30, fault=FAULT
+            ) as url,
             sync_playwright() as driver,
         ):
             browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -41,6 +47,8 @@ def capture(target: Path) -> None:
                 page.wait_for_function(DRAWN, timeout=30_000)
                 if "explore" in path:
                     page.wait_for_selector(".explore-graph[data-state=drawn]")
+                if "bottlenecks" in path:
+                    page.wait_for_selector("#evidence-charts .main-svg")
                 page.screenshot(path=str(target / name))
             browser.close()
 

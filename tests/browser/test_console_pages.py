@@ -110,7 +110,7 @@ def test_explore_points_at_the_error_in_a_bad_query(console: BrowserPage) -> Non
 
 def test_a_broken_dashboard_shows_its_error_and_the_others_still_work(console: BrowserPage) -> None:
     console.open("/dashboards")
-    expect(console.page.locator("table.dashboards tbody tr")).to_have_count(5)
+    expect(console.page.locator("table.dashboards tbody tr")).to_have_count(6)
     expect(console.page.locator(".badge.down")).to_have_count(1)
     console.page.get_by_role("link", name="broken").click()
     alert = console.page.locator(".dashboard-error")

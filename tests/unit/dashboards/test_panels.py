@@ -8,12 +8,14 @@ from typing import Any
 import plotly.graph_objects as go
 import pytest
 
+from console.api.logs import line_json
 from dashboards.library import load_dashboard_file
 from dashboards.model import Panel, Query
 from dashboards.panels import PANEL_TYPES, QueryResult
 from dashboards.panels.heatmap import bucket_rows
 from promql.labels import make_labels
 from promql.values import Matrix, Sample, Series, Vector
+from store.logs.record import LogRecord, StoredLine
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "dashboards" / "every-panel.yml"
 T0 = 1_700_000_000_000
@@ -155,6 +157,20 @@ def test_logs_panel_asks_the_logs_api_for_its_query() -> None:
     figure = PANEL_TYPES["logs"].build(logs, [])
     assert figure["logs"]["query"] == "x"
     assert figure["logs"]["limit"] == 20
+
+
+def test_logs_panel_shows_fields_the_logs_api_returns() -> None:
+    """The page reads ``lines`` of ``GET /api/v1/logs`` and each line's ``columns`` keys."""
+    spec = PANEL_TYPES["logs"].build(panel("logs"), [])["logs"]
+    line = StoredLine("7", LogRecord(1_700_000_000_000, "boom", "payments", "error"))
+    shown = line_json(line)
+    assert spec["url"] == "/api/v1/logs"
+    assert [shown[column] for column in spec["columns"]] == [
+        "2023-11-14T22:13:20.000Z",
+        "payments",
+        "error",
+        "boom",
+    ]
 
 
 @pytest.mark.parametrize("kind", sorted(set(PANEL_TYPES) - {"logs"}))

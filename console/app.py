@@ -35,6 +35,7 @@ from console.api import (
     logs,
     metadata,
     notifications,
+    openapi,
     prometheus,
     rules,
 )
@@ -114,6 +115,7 @@ def create_app(
         pages_checks.blueprint,
         dashboards.blueprint,
         pages_dashboards.blueprint,
+        openapi.blueprint,
     ):
         app.register_blueprint(blueprint)
     app.view_functions["static"] = auth.public(app.view_functions["static"])

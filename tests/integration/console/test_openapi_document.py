@@ -8,6 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from console.api.openapi_spec import OPERATIONS
+from console.api.openapi_spec import document as openapi_document
 from console.auth import Role, required_role, required_scope
 
 _VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
@@ -57,6 +58,7 @@ def test_it_serves_the_document_without_login(client: FlaskClient) -> None:
     response = client.get("/api/openapi.json")
     assert response.status_code == 200
     document = response.get_json()
+    assert document == openapi_document()
     assert document["openapi"].startswith("3.0")
     assert "/api/v1/query_range" in document["paths"]
     assert {"get", "post"} <= set(document["paths"]["/api/v1/query"])

@@ -1,0 +1,92 @@
+"""schemathesis against ``/api/openapi.json``, in process over WSGI, as an admin with a token.
+
+Every documented operation gets generated requests, valid and invalid; the
+answer must never be a 5xx and must match the status codes and schemas the
+document declares. The store holds ten minutes of the demo fleet, a silence
+and a check, so the handlers have data to get wrong. A few examples per
+operation in ``make test``; ``make fuzz`` (``HYPOTHESIS_PROFILE=fuzz``) runs
+many more.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from flask import Flask
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+from sqlalchemy import Engine
+
+from alerts.silences import create_silence
+from console.api.openapi_spec import document
+from promql.matchers import Matcher, MatchType
+from store.db import open_engine, upgrade, write_transaction
+from tests.console_store import fill_demo_store
+from tests.integration.console.accounts import add_user, make_token
+from tests.integration.console.conftest import NOW, make_app
+
+FUZZING = os.environ.get("HYPOTHESIS_PROFILE") == "fuzz"
+EXAMPLES = 200 if FUZZING else 4
+CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
+
+
+@schemathesis.serializer("application/x-ndjson")
+def _ndjson(_: Any, value: Any) -> bytes:
+    """The push body as generated: text that should hold one JSON object per line."""
+    return str(value).encode("utf-8", errors="surrogatepass")
+
+
+def _seed(database: Engine) -> None:
+    fill_demo_store(database, end=NOW, minutes=10)
+    with write_transaction(database) as connection:
+        create_silence(
+            connection,
+            matchers=[Matcher("service", MatchType.EQUAL, "search")],
+            starts_at=NOW - 60,
+            ends_at=NOW + 3600,
+            created_by="admin",
+            comment="maintenance",
+            now=NOW - 60,
+        )
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, str]]:
+    """The console over a seeded SQLite store, and an admin's API token of every scope."""
+    path: Path = tmp_path_factory.mktemp("openapi") / "vigil.db"
+    database = open_engine(f"sqlite:///{path}")
+    upgrade(database)
+    _seed(database)
+    admin = add_user(database, "admin", "admin")
+    token = make_token(database, admin, "read write push")
+    try:
+        yield make_app(database, anonymous_read=False), token
+    finally:
+        database.dispose()
+
+
+# The document as the app serves it (test_openapi_document checks they are the same); built
+# from data alone, so one pytest item per operation is known at collection time.
+schema = schemathesis.openapi.from_dict(document())
+schema.config.generation.update(max_examples=EXAMPLES)
+
+
+@pytest.mark.fuzz
+@schema.parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=not FUZZING,
+)
+def test_api_answers_as_documented(case: Any, seeded: tuple[Flask, str]) -> None:
+    app, token = seeded
+    if case.path == "/api/v1/logs/tail":
+        case.query = {**(case.query or {}), "seconds": "0"}
+    case.call_and_validate(app=app, headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)

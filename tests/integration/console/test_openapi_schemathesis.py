@@ -1,4 +1,4 @@
-"""schemathesis against ``/api/openapi.json``, in process over WSGI, as an admin with a token.
+"""schemathesis against ``/api/openapi.json``, in process over WSGI, logged in as an admin.
 
 Every documented operation gets generated requests, valid and invalid; the
 answer must never be a 5xx and must match the status codes and schemas the
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +26,11 @@ from sqlalchemy import Engine
 
 from alerts.silences import create_silence
 from console.api.openapi_spec import document
+from console.sessions import COOKIE_NAME
 from promql.matchers import Matcher, MatchType
 from store.db import open_engine, upgrade, write_transaction
 from tests.console_store import fill_demo_store
-from tests.integration.console.accounts import add_user, make_token
+from tests.integration.console.accounts import log_in, make_token
 from tests.integration.console.conftest import NOW, make_app
 
 FUZZING = os.environ.get("HYPOTHESIS_PROFILE") == "fuzz"
@@ -56,17 +58,35 @@ def _seed(database: Engine) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Credentials:
+    session: dict[str, str]
+    """An admin's session cookie and its CSRF token, as the console's pages send them."""
+    push: dict[str, str]
+    """An admin's API token of every scope: only a token may push logs."""
+
+
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, str]]:
-    """The console over a seeded SQLite store, and an admin's API token of every scope."""
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, Credentials]]:
+    """The console over a seeded SQLite store, and how an admin calls it."""
     path: Path = tmp_path_factory.mktemp("openapi") / "vigil.db"
     database = open_engine(f"sqlite:///{path}")
     upgrade(database)
     _seed(database)
-    admin = add_user(database, "admin", "admin")
+    app = make_app(database, anonymous_read=False)
+    with app.test_client() as client:
+        admin = log_in(client, database, "admin")
+        cookie = client.get_cookie(COOKIE_NAME)
+        assert cookie is not None
+        session = {
+            "Cookie": f"{COOKIE_NAME}={cookie.value}",
+            "X-CSRF-Token": client.environ_base["HTTP_X_CSRF_TOKEN"],
+        }
     token = make_token(database, admin, "read write push")
+    admin_only = app.test_client().get("/api/v1/audit", headers=session)
+    assert admin_only.status_code == 200, "the session headers do not log in as an admin"
     try:
-        yield make_app(database, anonymous_read=False), token
+        yield app, Credentials(session, {"Authorization": f"Bearer {token}"})
     finally:
         database.dispose()
 
@@ -85,8 +105,10 @@ schema.config.generation.update(max_examples=EXAMPLES)
     suppress_health_check=list(HealthCheck),
     derandomize=not FUZZING,
 )
-def test_api_answers_as_documented(case: Any, seeded: tuple[Flask, str]) -> None:
-    app, token = seeded
+def test_api_answers_as_documented(case: Any, seeded: tuple[Flask, Credentials]) -> None:
+    app, credentials = seeded
     if case.path == "/api/v1/logs/tail":
         case.query = {**(case.query or {}), "seconds": "0"}
-    case.call_and_validate(app=app, headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
+    pushing = (case.method, case.path) == ("POST", "/api/v1/logs")
+    headers = credentials.push if pushing else credentials.session
+    case.call_and_validate(app=app, headers=headers, checks=CHECKS)

@@ -35,6 +35,7 @@ from console.api import (
     logs,
     metadata,
     notifications,
+    nul,
     openapi,
     prometheus,
     rules,
@@ -90,6 +91,7 @@ def create_app(
     )
     dashboards.install(app)
     auth.install(app, anonymous_read=config.auth.anonymous_read)
+    nul.install(app)
     audit.install(app)
     telemetry.install(app)
     for blueprint in (

@@ -55,7 +55,7 @@ def _parse_point(text: str, now: float) -> float:
     except ValueError:
         try:
             return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-        except ValueError:
+        except (ValueError, OverflowError):
             raise TimeRangeError(
                 f'"{text}" is not a time (now-1h, 2026-01-02T03:04:05Z or Unix seconds)'
             ) from None

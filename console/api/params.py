@@ -54,7 +54,7 @@ def parse_time(text: str, name: str) -> float:
     except ValueError:
         try:
             value = datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-        except ValueError:
+        except (ValueError, OverflowError):
             value = math.nan
     if not MIN_TIME <= value <= MAX_TIME:
         raise bad_data(f'invalid parameter "{name}": cannot parse "{text}" to a valid timestamp')

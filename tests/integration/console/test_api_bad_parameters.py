@@ -34,6 +34,8 @@ from tests.integration.console.accounts import log_in
         ("/api/v1/audit?before=99999999999999999999999", '"before"'),
         ("/api/v1/audit?limit=x", '"limit"'),
         ("/api/v1/notifications?limit=%C2%B2", '"limit"'),
+        ("/api/v1/logs?query=%00", '"query"'),
+        ("/api/v1/label/%00/values", '"name"'),
     ],
 )
 def test_it_refuses_a_bad_parameter_with_a_400_naming_it(
@@ -45,6 +47,15 @@ def test_it_refuses_a_bad_parameter_with_a_400_naming_it(
     body = response.get_json()
     assert body["status"] == "error" and body["errorType"] == "bad_data"
     assert named in body["error"]
+
+
+def test_alertmanagers_api_refuses_a_nul_in_its_own_shape(
+    client: FlaskClient, database: Engine
+) -> None:
+    log_in(client, database, "viewer")
+    response = client.get("/api/v2/silences?filter=%00")
+    assert response.status_code == 400
+    assert response.get_json() == 'invalid parameter "filter": contains a NUL character'
 
 
 def test_a_notification_id_beyond_the_databases_integers_is_not_found(

@@ -190,6 +190,11 @@ LOG_LINE = obj(
     },
     required=["id", "timestamp", "timestamp_ms", "message", "fields"],
 )
+SSE_EVENT = obj(
+    {"id": STRING, "event": STRING, "data": STRING, "retry": INTEGER},
+    required=[],
+)
+"""One server-sent event of the live tail; ``data`` is a log line (``LOG_LINE``) as JSON."""
 LOG_PAGE = obj({"lines": array(LOG_LINE), "next_cursor": NULLABLE_STRING})
 NOTIFICATION = obj(
     {

@@ -282,7 +282,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "/api/v1/logs/tail",
         "get",
         "New log lines as server-sent events",
-        s.STRING,
+        s.SSE_EVENT,
         (
             LOGS_QUERY,
             Param("seconds", {"type": "number"}),

@@ -35,6 +35,8 @@ from console.api import (
     logs,
     metadata,
     notifications,
+    nul,
+    openapi,
     prometheus,
     rules,
 )
@@ -89,6 +91,7 @@ def create_app(
     )
     dashboards.install(app)
     auth.install(app, anonymous_read=config.auth.anonymous_read)
+    nul.install(app)
     audit.install(app)
     telemetry.install(app)
     for blueprint in (
@@ -114,6 +117,7 @@ def create_app(
         pages_checks.blueprint,
         dashboards.blueprint,
         pages_dashboards.blueprint,
+        openapi.blueprint,
     ):
         app.register_blueprint(blueprint)
     app.view_functions["static"] = auth.public(app.view_functions["static"])

@@ -15,6 +15,10 @@ from promql.durations import DurationError, parse_duration
 
 _RELATIVE = re.compile(r"^now(?:-(?P<ago>\S+))?$")
 TARGET_POINTS = 240
+MAX_POINTS = 11_000
+"""Prometheus's limit on the points of one series in a range query."""
+LIMIT_SECONDS = 9223372036854.775
+"""Prometheus's maxTime: further from 1970 a time in milliseconds overflows int64."""
 DEFAULT_FROM = "now-1h"
 DEFAULT_TO = "now"
 
@@ -32,7 +36,13 @@ class TimeRange:
 
 def parse_point(text: str, now: float) -> float:
     """``now``, ``now-15m``, RFC 3339 (``2026-01-02T03:04:05Z``) or Unix seconds."""
-    text = text.strip()
+    point = _parse_point(text.strip(), now)
+    if abs(point) > LIMIT_SECONDS:
+        raise TimeRangeError(f'"{text}" is too far from 1970')
+    return point
+
+
+def _parse_point(text: str, now: float) -> float:
     match = _RELATIVE.match(text)
     if match:
         ago = match.group("ago")
@@ -45,7 +55,7 @@ def parse_point(text: str, now: float) -> float:
     except ValueError:
         try:
             return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-        except ValueError:
+        except (ValueError, OverflowError):
             raise TimeRangeError(
                 f'"{text}" is not a time (now-1h, 2026-01-02T03:04:05Z or Unix seconds)'
             ) from None
@@ -78,6 +88,10 @@ def resolve_range(
         step = max(1.0, float(math.ceil((end - start) / points)))
     elif step <= 0 or not math.isfinite(step):
         raise TimeRangeError("the step must be a positive duration")
+    if (end - start) / step > MAX_POINTS:
+        raise TimeRangeError(
+            f"more than {MAX_POINTS} points per series: choose a larger step or a shorter range"
+        )
     if _RELATIVE.match(start_text.strip()) and _RELATIVE.match(end_text.strip()):
         start, end = math.floor(start / step) * step, math.floor(end / step) * step
     return TimeRange(start, end, step)

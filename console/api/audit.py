@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 
-from console.api.envelope import bad_data, success
+from console.api.envelope import success
+from console.api.params import MAX_ID, int_param
 from console.auth import Role, requires
 from console.context import current
 from store.audit import recent
@@ -16,10 +17,8 @@ MAX_LIMIT = 1000
 @blueprint.route("/audit", methods=["GET"])
 @requires(Role.ADMIN)
 def audit() -> Response:
-    limit = request.args.get("limit", 100, type=int)
-    before = request.args.get("before", None, type=int)
-    if not 1 <= limit <= MAX_LIMIT:
-        raise bad_data(f'invalid parameter "limit": must be between 1 and {MAX_LIMIT}')
+    limit = int_param("limit", 100, 1, MAX_LIMIT)
+    before = int_param("before", MAX_ID, 1, MAX_ID)
     with current().database.connect() as connection:
         entries = recent(connection, limit=limit, before_id=before)
     return success(

@@ -9,6 +9,7 @@ POST /api/v1/logs                                      NDJSON, one JSON object p
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ from collectors.logs.metrics import PUSH_SOURCE, count_lines
 from collectors.logs.parsers import PARSERS, ParseError
 from collectors.logs.parsers.extract import to_record
 from console.api.envelope import bad_data, error_response, success
-from console.api.params import param, time_param
+from console.api.params import int_param, param, time_param
 from console.auth import Role, requires, requires_scope
 from console.context import current
 from dashboards.figures import volume_figure
@@ -87,13 +88,9 @@ def _window() -> tuple[int, int]:
     return int(start * 1000), int(end * 1000)
 
 
-def _limit() -> int:
-    text = param("limit")
-    if not text:
-        return DEFAULT_LIMIT
-    if not text.isdigit() or not 0 < int(text) <= MAX_LIMIT:
-        raise bad_data(f'invalid parameter "limit": must be an integer from 1 to {MAX_LIMIT}')
-    return int(text)
+def is_decimal(text: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` also takes "²" and other digits ``int`` refuses."""
+    return text.isascii() and text.isdigit()
 
 
 @blueprint.route("/logs", methods=["GET"])
@@ -106,8 +103,9 @@ def search() -> Response:
         before = Cursor.decode(cursor_text) if cursor_text else None
     except CursorError as error:
         raise bad_data(f'invalid parameter "cursor": {error}') from None
+    limit = int_param("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     store, _ = log_store()
-    page = store.search(query, start_ms=start_ms, end_ms=end_ms, limit=_limit(), before=before)
+    page = store.search(query, start_ms=start_ms, end_ms=end_ms, limit=limit, before=before)
     return success(
         {
             "lines": [line_json(line) for line in page.lines],
@@ -165,11 +163,14 @@ def tail() -> Response:
     limit = current().loaded.config.logs.tail_seconds
     text = param("seconds")
     try:
-        seconds = min(limit, float(text)) if text else limit
+        asked = float(text) if text else limit
     except ValueError:
-        raise bad_data('invalid parameter "seconds": not a number') from None
+        asked = math.nan
+    if math.isnan(asked):
+        raise bad_data('invalid parameter "seconds": not a number')
+    seconds = min(limit, asked)
     after = request.headers.get("Last-Event-ID") or param("after")
-    if after is not None and not after.isdigit():
+    if after is not None and not is_decimal(after):
         raise bad_data('invalid parameter "after": not a position this server handed out')
     store, _ = log_store()
     events = tail_events(store, query, after=after, seconds=seconds)

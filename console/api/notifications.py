@@ -18,7 +18,7 @@ from sqlalchemy import Connection, select
 
 from alerts.outbox import DEAD, DELIVERED, PENDING, SENDING, SUPERSEDED, retry_notification
 from console.api.envelope import ApiError, bad_data, success
-from console.api.params import param
+from console.api.params import MAX_ID, int_param, param
 from console.api.rules import go_time
 from console.auth import Role, requires
 from console.context import current
@@ -159,26 +159,13 @@ def _api_entry(entry: OutboxEntry) -> dict[str, Any]:
     }
 
 
-def _limit() -> int:
-    text = param("limit")
-    if not text:
-        return DEFAULT_LIMIT
-    try:
-        limit = int(text)
-    except ValueError:
-        raise bad_data(f'invalid parameter "limit": cannot parse "{text}" as an integer') from None
-    if not 1 <= limit <= MAX_LIMIT:
-        raise bad_data(f'invalid parameter "limit": must be between 1 and {MAX_LIMIT}')
-    return limit
-
-
 @blueprint.route("/notifications", methods=["GET"])
 @requires(Role.VIEWER)
 def notifications() -> Response:
     status = param("status") or None
     if status is not None and status not in STATUSES:
         raise bad_data(f'invalid parameter "status": must be one of {", ".join(STATUSES)}')
-    limit = _limit()
+    limit = int_param("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     with current().database.connect() as connection:
         entries = list_outbox(connection, status, limit)
     return success({"notifications": [_api_entry(e) for e in entries]})
@@ -187,6 +174,8 @@ def notifications() -> Response:
 @blueprint.route("/notifications/<int:notification_id>/retry", methods=["POST"])
 @requires(Role.EDITOR)
 def retry_one(notification_id: int) -> Response:
+    if notification_id > MAX_ID:  # no such row, and too big for the database's integer
+        raise RetryRefused("not_found", f"notification {notification_id} not found")
     context = current()
     with write_transaction(context.database) as connection:
         previous = retry(connection, notification_id, context.clock())

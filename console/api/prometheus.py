@@ -18,6 +18,7 @@ from console.api.params import (
     param_list,
     parse_duration_param,
     parse_time,
+    resolution,
     time_param,
 )
 from console.auth import Role, requires
@@ -32,7 +33,6 @@ from promql.values import Value
 from store.status import store_stats
 from store.targets import list_targets
 
-MAX_POINTS_PER_SERIES = 11_000
 VERSION = "0.1.0"
 
 blueprint = Blueprint("prometheus_api", __name__, url_prefix="/api/v1")
@@ -92,17 +92,7 @@ def query_range() -> Response:
     end = parse_time(_required("end"), "end")
     if end < start:
         raise bad_data('invalid parameter "end": end timestamp must not be before start time')
-    step = parse_duration_param(_required("step"), "step")
-    if step <= 0:
-        raise bad_data(
-            'invalid parameter "step": zero or negative query resolution step widths are not '
-            "accepted. Try a positive integer"
-        )
-    if (end - start) / step > MAX_POINTS_PER_SERIES:
-        raise bad_data(
-            "exceeded maximum resolution of 11,000 points per timeseries. "
-            "Try decreasing the query resolution (?step=XX)"
-        )
+    step = resolution(start, end, parse_duration_param(_required("step"), "step"))
     engine = _query_engine()
     return _run(lambda: engine.range_query(context.querier, expression, start, end, step))
 

@@ -79,6 +79,8 @@ def bind_silence(raw: bytes) -> PostableSilence:
         body = json.loads(raw)
     except ValueError as error:
         raise parse_failed("silence", "body", f"invalid JSON: {error}") from None
+    if body is None:
+        raise required("silence")  # go-swagger reads a JSON null as no body at all
     _check_type(body, dict, "models.PostableSilence", "")
     for field, (kind, go_type) in _FIELDS.items():
         _check_type(body.get(field), kind, go_type, field)

@@ -384,6 +384,11 @@ def test_bodies_go_swagger_refuses_get_its_code_and_message(
         422,
         {"code": 602, "message": "silence in body is required"},
     )
+    null = client.post("/api/v2/silences", data="null", content_type="application/json")
+    assert (null.status_code, null.json) == (
+        422,
+        {"code": 602, "message": "silence in body is required"},
+    )
 
 
 def test_routing_and_authentication_errors_are_alertmanagers(

@@ -9,8 +9,9 @@ forgotten on that rollback, since its id may be handed out again.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from sqlalchemy import Connection, event, select
 
@@ -32,9 +33,14 @@ class LabelPairs:
     holds many series holds each label string once.
     """
 
-    def __init__(self) -> None:
+    def __init__(
+        self, *, name_listing_seconds: float = 0.5, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._by_id: dict[int, Pair] = {}
         self._ids: dict[Pair, int] = {}
+        self._name_listing_seconds = name_listing_seconds
+        self._clock = clock
+        self._by_name: dict[str, tuple[float, list[tuple[int, str]]]] = {}
 
     def ids_for(self, connection: Connection, pairs: Iterable[Pair]) -> dict[Pair, int]:
         """The id of every pair, creating those the store does not have yet."""
@@ -71,10 +77,30 @@ class LabelPairs:
             if pair not in self._ids:
                 self._remember(self._lookup(connection, [pair]))
             return [self._ids[pair]] if pair in self._ids else []
-        rows = connection.execute(
-            select(PAIRS.c.id, PAIRS.c.value).where(PAIRS.c.name == matcher.name)
-        ).all()
-        return [pair_id for pair_id, value in rows if matcher.matches(value)]
+        return [
+            pair_id
+            for pair_id, value in self._values(connection, matcher.name)
+            if matcher.matches(value)
+        ]
+
+    def _values(self, connection: Connection, name: str) -> list[tuple[int, str]]:
+        """The (id, value) pairs of a label name; a burst of regex selects shares one read.
+
+        A value first stored meanwhile is matched at most ``name_listing_seconds``
+        late, as the select cache finds new series (``store.selectcache``).
+        """
+        now = self._clock()
+        listed = self._by_name.get(name)
+        if listed is not None and now - listed[0] < self._name_listing_seconds:
+            return listed[1]
+        rows = [
+            (pair_id, value)
+            for pair_id, value in connection.execute(
+                select(PAIRS.c.id, PAIRS.c.value).where(PAIRS.c.name == name)
+            )
+        ]
+        self._by_name[name] = (now, rows)
+        return rows
 
     def _lookup(self, connection: Connection, pairs: Sequence[Pair]) -> dict[Pair, int]:
         by_name: dict[str, list[str]] = defaultdict(list)

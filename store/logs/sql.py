@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, and_, delete, func, or_, select
@@ -31,12 +32,32 @@ NEWEST_FIRST = 20_000
 _encode = json.JSONEncoder(separators=(",", ":")).encode
 """One encoder for every line: ``json.dumps`` with options builds a new one per call."""
 
-_INSERT = (
-    "INSERT INTO log_lines (ts, service, level, trace_id, source, message, fields) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s)"
-)
+_INSERT = "INSERT INTO log_lines (ts, service, level, trace_id, source, message, fields) VALUES "
 """Written as the driver's SQL: at tens of thousands of lines a second, building
 one dict per line for SQLAlchemy's Core insert cost more than the insert."""
+
+ROWS_PER_STATEMENT = 999 // 7
+"""SQLite: rows per multi-row INSERT, within the 999 parameters every SQLite version allows.
+
+One statement per row (``executemany``) runs the FTS5 trigger in a statement
+of its own each time, and FTS5 flushes its pending terms to disk at every
+statement savepoint (its xSavepoint): a tiny index segment per line, then
+merges. Statements of 142 rows took a third of the CPU; larger ones gained
+nothing more (docs/performance.md, Logs)."""
+
+
+def _values(rows: int) -> str:
+    return _INSERT + ",".join(["(?, ?, ?, ?, ?, ?, ?)"] * rows)
+
+
+_FULL_STATEMENT = _values(ROWS_PER_STATEMENT)
+
+
+def _sqlite_insert(connection: Connection, rows: list[tuple[object, ...]]) -> None:
+    for first in range(0, len(rows), ROWS_PER_STATEMENT):
+        part = rows[first : first + ROWS_PER_STATEMENT]
+        statement = _FULL_STATEMENT if len(part) == ROWS_PER_STATEMENT else _values(len(part))
+        connection.exec_driver_sql(statement, tuple(chain.from_iterable(part)))
 
 
 def _row(record: LogRecord) -> tuple[object, ...]:
@@ -107,8 +128,11 @@ class SqlLogStore:
             return 0
         with write_transaction(self.database) as connection:
             if records:
-                statement = _INSERT if self.dialect == "postgresql" else _INSERT.replace("%s", "?")
-                connection.exec_driver_sql(statement, [_row(record) for record in records])
+                rows = [_row(record) for record in records]
+                if self.dialect == "sqlite":
+                    _sqlite_insert(connection, rows)
+                else:
+                    connection.exec_driver_sql(_INSERT + "(%s, %s, %s, %s, %s, %s, %s)", rows)
             if then is not None:
                 then(connection)
         return len(records)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from itertools import chain
 from typing import Any
 
+import orjson
 from sqlalchemy import ColumnElement, Connection, Engine, and_, delete, func, or_, select
 
 from store.db import write_transaction
@@ -28,9 +29,6 @@ DELETE_BATCH = 10_000
 NEWEST_FIRST = 20_000
 """How many of a window's newest lines a full-text search tries first (SQLite)."""
 
-
-_encode = json.JSONEncoder(separators=(",", ":")).encode
-"""One encoder for every line: ``json.dumps`` with options builds a new one per call."""
 
 _INSERT = "INSERT INTO log_lines (ts, service, level, trace_id, source, message, fields) VALUES "
 """Written as the driver's SQL: at tens of thousands of lines a second, building
@@ -60,6 +58,18 @@ def _sqlite_insert(connection: Connection, rows: list[tuple[object, ...]]) -> No
         connection.exec_driver_sql(statement, tuple(chain.from_iterable(part)))
 
 
+_encode = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def _fields_text(fields: dict[str, str]) -> str:
+    """Fields as JSON text: orjson (a tenth of the time), ``json`` for what it refuses
+    (lone surrogates, which a line decoded by the standard library may hold)."""
+    try:
+        return orjson.dumps(fields).decode()
+    except orjson.JSONEncodeError:
+        return _encode(fields)
+
+
 def _row(record: LogRecord) -> tuple[object, ...]:
     return (
         record.timestamp_ms,
@@ -68,7 +78,7 @@ def _row(record: LogRecord) -> tuple[object, ...]:
         record.trace_id,
         record.source,
         record.message,
-        _encode(record.fields) if record.fields else "{}",
+        _fields_text(record.fields) if record.fields else "{}",
     )
 
 

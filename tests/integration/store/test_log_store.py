@@ -156,3 +156,11 @@ def test_a_batch_larger_than_one_statement_is_stored_whole_and_searchable(
         parse_query(f"trace_id:t{count - 1}"), start_ms=T0, end_ms=T0 + count, limit=10
     )
     assert [line.record.message for line in traced.lines] == [records[-1].message]
+
+
+def test_a_field_orjson_refuses_is_stored_all_the_same(database: Engine) -> None:
+    store = SqlLogStore(database)
+    record = LogRecord(T0, "odd field", "svc", "info", "", "f", {"raw": "lone \ud800 surrogate"})
+    assert store.append([record]) == 1
+    page = store.search(parse_query("odd"), start_ms=T0, end_ms=T0 + 1, limit=10)
+    assert [line.record for line in page.lines] == [record]

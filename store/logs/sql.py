@@ -1,7 +1,7 @@
 """The default log store: the ``log_lines`` table in Vigil's own database.
 
-A batch of lines is one ``executemany`` in one transaction, with the
-caller's bookkeeping (source offsets, counters) in the same transaction, so
+A batch of lines is written in one transaction (multi-row INSERTs on
+SQLite, ``executemany`` on PostgreSQL), with the caller's bookkeeping (source offsets, counters) in the same transaction, so
 they commit together or not at all. Full-text search is FTS5 on SQLite and a
 GIN-indexed tsvector on PostgreSQL (``store.logs.query_sql``).
 """
@@ -9,7 +9,7 @@ GIN-indexed tsvector on PostgreSQL (``store.logs.query_sql``).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import chain
 from typing import Any
 
@@ -51,11 +51,15 @@ def _values(rows: int) -> str:
 _FULL_STATEMENT = _values(ROWS_PER_STATEMENT)
 
 
-def _sqlite_insert(connection: Connection, rows: list[tuple[object, ...]]) -> None:
+def insert_sqlite_rows(
+    execute: Callable[[str, tuple[object, ...]], object], rows: Sequence[tuple[object, ...]]
+) -> None:
+    """Insert ``log_lines`` rows (ts, service, level, trace_id, source, message, fields)
+    in multi-row statements; ``execute`` runs one statement with its parameters."""
     for first in range(0, len(rows), ROWS_PER_STATEMENT):
         part = rows[first : first + ROWS_PER_STATEMENT]
         statement = _FULL_STATEMENT if len(part) == ROWS_PER_STATEMENT else _values(len(part))
-        connection.exec_driver_sql(statement, tuple(chain.from_iterable(part)))
+        execute(statement, tuple(chain.from_iterable(part)))
 
 
 _encode = json.JSONEncoder(separators=(",", ":")).encode
@@ -140,7 +144,7 @@ class SqlLogStore:
             if records:
                 rows = [_row(record) for record in records]
                 if self.dialect == "sqlite":
-                    _sqlite_insert(connection, rows)
+                    insert_sqlite_rows(connection.exec_driver_sql, rows)
                 else:
                     connection.exec_driver_sql(_INSERT + "(%s, %s, %s, %s, %s, %s, %s)", rows)
             if then is not None:

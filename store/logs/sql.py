@@ -1,8 +1,9 @@
 """The default log store: the ``log_lines`` table in Vigil's own database.
 
 A batch of lines is written in one transaction (multi-row INSERTs on
-SQLite, ``executemany`` on PostgreSQL), with the caller's bookkeeping (source offsets, counters) in the same transaction, so
-they commit together or not at all. Full-text search is FTS5 on SQLite and a
+SQLite, ``executemany`` on PostgreSQL), with the caller's bookkeeping
+(source offsets, counters) in the same transaction, so they commit together
+or not at all. Full-text search is FTS5 on SQLite and a
 GIN-indexed tsvector on PostgreSQL (``store.logs.query_sql``).
 """
 

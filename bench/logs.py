@@ -8,8 +8,8 @@
    tail job (``collectors.logs.tail.LogTail``), poll after poll, until every
    line is in. Figure: lines per second of wall time, and of process CPU.
 2. Search: ``--lines`` (10 million by default) lines spread over 24 hours are
-   written straight into a fresh SQLite store with ``executemany`` (the FTS5
-   index filled by the same trigger as in production), then each query runs
+   written straight into a fresh SQLite store in the store's own multi-row
+   statements (the FTS5 index filled by the same trigger as in production), then each query runs
    ``--repeat`` times through ``SqlLogStore.search`` over the whole 24 h
    window, newest 100 lines first, as ``GET /api/v1/logs`` does. Figure: the
    median and worst time per query, and how many lines it matches.
@@ -37,7 +37,7 @@ from collectors.logs.build import build_source
 from collectors.logs.tail import LogTail
 from store.db import open_engine, upgrade
 from store.logs.query import parse_query
-from store.logs.sql import LINES, SqlLogStore
+from store.logs.sql import LINES, SqlLogStore, insert_sqlite_rows
 from store.series import SeriesIndex
 
 SERVICES = ("gateway", "orders", "search", "payments", "inventory", "db", "cache", "worker")
@@ -110,7 +110,7 @@ def bench_ingest(directory: Path, lines: int, rng: random.Random) -> None:
 
 
 def _fill(path: Path, lines: int, rng: random.Random, now_ms: int) -> float:
-    """Write ``lines`` rows over the last 24 h with executemany; returns seconds taken."""
+    """Write ``lines`` rows over the last 24 h as the store does; returns seconds taken."""
     started = time.perf_counter()
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute("PRAGMA journal_mode = WAL")
@@ -125,11 +125,7 @@ def _fill(path: Path, lines: int, rng: random.Random, now_ms: int) -> float:
             rows.append((now_ms - DAY_MS + int(n * step), SERVICES[n % 8], levels[level],
                          f"{n:032x}", "bench", text, "{}"))
         connection.execute("BEGIN")
-        connection.executemany(
-            "INSERT INTO log_lines (ts, service, level, trace_id, source, message, fields) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+        insert_sqlite_rows(connection.execute, rows)
         connection.execute("COMMIT")
     connection.execute("ANALYZE")
     connection.close()

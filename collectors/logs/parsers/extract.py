@@ -70,6 +70,34 @@ _ROLES: dict[str, tuple[str, int]] = {
 """Each well-known key: the record attribute it fills, and its rank among that attribute's keys."""
 
 
+_LEVEL_OF: dict[str, str] = {}
+"""Level text as lines spell it (``INFO``, ``Warning``) to the level: most lines
+use a handful of spellings, so the normalised answer is remembered per spelling."""
+_LEVEL_SPELLINGS = 1024
+"""At most this many spellings are remembered (a bound against hostile input)."""
+
+
+def _level(value: object) -> str | None:
+    text = value if type(value) is str else _text(value)
+    level = _LEVEL_OF.get(text)
+    if level is None:
+        level = normalise_level(text)
+        if level is not None and len(_LEVEL_OF) < _LEVEL_SPELLINGS:
+            _LEVEL_OF[text] = level
+    return level
+
+
+def _timestamp(value: object, now_ms: int, fields: dict[str, str]) -> int:
+    """The line's time in ms; ``now_ms`` (and the raw text kept as a field) if unreadable."""
+    if type(value) is int:  # the common case first: epoch milliseconds or seconds
+        return value if value > _EPOCH_MS_ABOVE else value * 1000
+    timestamp = parse_timestamp(value)
+    if timestamp is None:
+        fields["unparsed_timestamp"] = _text(value)
+        return now_ms
+    return timestamp
+
+
 def to_record(
     pairs: Mapping[str, object],
     *,
@@ -81,16 +109,18 @@ def to_record(
 
     One pass over the pairs: where a line has two keys for one attribute
     (``ts`` and ``time``), the earlier in the lists above wins and the other
-    stays a field.
+    stays a field. Written for speed (it runs once per line ingested): plain
+    strings skip ``_text``, and each attribute's winning value is kept as is.
     """
     found: dict[str, tuple[int, str, object]] = {}
     fields: dict[str, str] = {}
+    roles = _ROLES
     for key, value in pairs.items():
         if value is None:
             continue
-        role = _ROLES.get(key)
+        role = roles.get(key)
         if role is None:
-            fields[key] = _text(value)
+            fields[key] = value if type(value) is str else _text(value)
             continue
         name, priority = role
         held = found.get(name)
@@ -100,26 +130,27 @@ def to_record(
                 fields[held[1]] = _text(held[2])
         else:
             fields[key] = _text(value)
-    stamp = found["timestamp"][2] if "timestamp" in found else None
-    timestamp = parse_timestamp(stamp) if stamp is not None else None
-    if timestamp is None:
-        timestamp = now_ms
-        if stamp is not None:
-            fields["unparsed_timestamp"] = _text(stamp)
-    level = normalise_level(_text(found["level"][2])) if "level" in found else None
-    service = _text(found["service"][2]) if "service" in found else None
+    held = found.get("timestamp")
+    timestamp = now_ms if held is None else _timestamp(held[2], now_ms, fields)
+    held = found.get("level")
+    level = None if held is None else _level(held[2])
+    held = found.get("service")
+    service = "" if held is None else _text(held[2])
     if labels:
         for key, value in labels.items():
             if key == "service":
                 service = service or value  # the line's own service wins
             else:
                 fields.setdefault(key, value)
+    held = found.get("message")
+    message = "" if held is None else _text(held[2])
+    held = found.get("trace_id")
     return LogRecord(
-        timestamp_ms=timestamp,
-        message=_text(found["message"][2]) if "message" in found else "",
-        service=service or "",
-        level=level or DEFAULT_LEVEL,
-        trace_id=_text(found["trace_id"][2]) if "trace_id" in found else "",
-        source=source,
-        fields=fields,
+        timestamp,
+        message,
+        service,
+        level or DEFAULT_LEVEL,
+        "" if held is None else _text(held[2]),
+        source,
+        fields,
     )

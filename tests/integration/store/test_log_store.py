@@ -11,7 +11,7 @@ from store.logs.counters import add_to_counters
 from store.logs.positions import Position, load_positions, save_positions
 from store.logs.query import parse_query
 from store.logs.record import LogRecord
-from store.logs.sql import SqlLogStore
+from store.logs.sql import ROWS_PER_STATEMENT, SqlLogStore
 from store.samples import read_samples
 from store.series import SeriesIndex
 
@@ -136,3 +136,31 @@ def test_positions_and_counters_commit_with_the_lines(database: Engine) -> None:
         (series_id,) = index.ids_for(connection, [labels])
         _, values = read_samples(connection, [series_id], T0 - 10, T0 + 10)[series_id]
     assert values.tolist() == [0.0, 4.0]
+
+
+def test_a_batch_larger_than_one_statement_is_stored_whole_and_searchable(
+    database: Engine,
+) -> None:
+    store = SqlLogStore(database)
+    count = ROWS_PER_STATEMENT * 2 + 3  # two full multi-row statements and a short one
+    records = [
+        LogRecord(T0 + n, f"line {n} {'odd' if n % 2 else 'even'}", "svc", "info", f"t{n}", "f")
+        for n in range(count)
+    ]
+    assert store.append(records) == count
+    page = store.search(parse_query(""), start_ms=T0, end_ms=T0 + count, limit=count + 1)
+    assert [line.record for line in page.lines] == list(reversed(records))
+    odd = store.search(parse_query("odd"), start_ms=T0, end_ms=T0 + count, limit=count)
+    assert len(odd.lines) == count // 2
+    traced = store.search(
+        parse_query(f"trace_id:t{count - 1}"), start_ms=T0, end_ms=T0 + count, limit=10
+    )
+    assert [line.record.message for line in traced.lines] == [records[-1].message]
+
+
+def test_a_field_orjson_refuses_is_stored_all_the_same(database: Engine) -> None:
+    store = SqlLogStore(database)
+    record = LogRecord(T0, "odd field", "svc", "info", "", "f", {"raw": "lone \ud800 surrogate"})
+    assert store.append([record]) == 1
+    page = store.search(parse_query("odd"), start_ms=T0, end_ms=T0 + 1, limit=10)
+    assert [line.record for line in page.lines] == [record]

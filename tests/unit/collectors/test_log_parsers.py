@@ -117,3 +117,38 @@ def test_the_lines_own_service_and_first_listed_keys_win() -> None:
     assert record.service == "cart"
     assert record.timestamp_ms == 1_795_327_200_000
     assert record.fields == {"time": "1795327201", "env": "prod"}
+
+
+@pytest.mark.parametrize(
+    ("stamp", "expected", "fields"),
+    [
+        ("1795327200", 1_795_327_200_000, {}),
+        ("1795327200123", 1_795_327_200_123, {}),
+        ('"2026-11-22T06:00:00Z"', 1_795_327_200_000, {}),
+        ("true", int(NOW * 1000), {"unparsed_timestamp": "true"}),
+        ('"yesterday"', int(NOW * 1000), {"unparsed_timestamp": "yesterday"}),
+    ],
+)
+def test_a_json_lines_timestamp_is_its_own_or_now_with_the_text_kept(
+    stamp: str, expected: int, fields: dict[str, str]
+) -> None:
+    record = line_parser("json", clock=lambda: NOW)('{"ts": ' + stamp + ', "msg": "m"}')
+    assert (record.timestamp_ms, record.fields) == (expected, fields)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [("NaN", "nan"), ("123456789012345678901234567890", "1234567890123")]
+)
+def test_json_that_only_the_standard_library_reads_is_still_an_object(
+    value: str, text: str
+) -> None:
+    record = line_parser("json", clock=lambda: NOW)('{"msg": "m", "x": ' + value + "}")
+    assert record.message == "m"
+    assert record.fields["x"].startswith(text)
+
+
+def test_each_spelling_of_a_level_maps_the_same_every_time() -> None:
+    parse = line_parser("json", clock=lambda: NOW)
+    for _ in range(2):  # the second time from the remembered spellings
+        levels = [parse('{"level": "' + text + '"}').level for text in ("WARNING", "E", "zz")]
+        assert levels == ["warn", "error", "info"]

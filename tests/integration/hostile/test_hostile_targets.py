@@ -4,8 +4,9 @@ Each hostile target gets its error recorded in the store's target state, the
 healthy target beside them keeps being scraped, the agent stays up, and its
 peak resident memory (VmHWM) stays under ``PEAK_RSS_BOUND_BYTES``. The agent's
 memory is bounded by its limits: each scrape in flight holds at most its
-``body_size_limit`` of body (16 MB here, 32 MB for the million series, as one would set for targets one does
-not trust; the default is 64 MB) and ``sample_limit`` samples. An idle agent is
+``body_size_limit`` of body (16 MB here, 32 MB for the million series, as one
+would set for targets one does not trust; the default is 64 MB) and
+``sample_limit`` samples. An idle agent is
 ~110 MiB; seven hostile scrapes at once, each with a body at the limit and its
 decoded text, stay within the ~300 MiB left under the bound. With the default
 64 MB limit a peak of 551 MiB was seen on a loaded machine, when the oversized

@@ -316,15 +316,19 @@ function setupVariables() {
 
 let vocabulary = null;
 
-async function loadVocabulary() {
-  if (vocabulary) return vocabulary;
-  const [metrics, labels] = await Promise.all([
-    fetchJSON("/api/v1/label/__name__/values").catch(() => []),
-    fetchJSON("/api/v1/labels").catch(() => []),
-  ]);
-  vocabulary = { metrics, labels: labels.filter((name) => name !== "__name__") };
+function loadVocabulary() {
+  // One request for all keystrokes: each keystroke fetching its own let a slow,
+  // stale answer overwrite the suggestions for what was typed since.
+  if (!vocabulary) {
+    vocabulary = Promise.all([
+      fetchJSON("/api/v1/label/__name__/values").catch(() => []),
+      fetchJSON("/api/v1/labels").catch(() => []),
+    ]).then(([metrics, labels]) => ({ metrics, labels: labels.filter((name) => name !== "__name__") }));
+  }
   return vocabulary;
 }
+
+let suggestions = 0;
 
 function wordAt(input) {
   const upto = input.value.slice(0, input.selectionStart);
@@ -337,12 +341,14 @@ function insideBraces(text) {
 }
 
 async function suggest(input, list) {
-  const found = wordAt(input);
-  if (!found) {
+  const call = ++suggestions;
+  if (!wordAt(input)) {
     list.hidden = true;
     return;
   }
   const words = await loadVocabulary();
+  const found = wordAt(input); // what is typed now, not when this keystroke came
+  if (call !== suggestions || !found) return;
   const pool = insideBraces(input.value.slice(0, found.start)) ? words.labels : words.metrics;
   const matches = pool.filter((name) => name.startsWith(found.word) && name !== found.word).slice(0, 12);
   list.textContent = "";

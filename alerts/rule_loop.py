@@ -8,7 +8,7 @@ Prometheus's ``rules.EngineQueryFunc``.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from prometheus_client import Counter, Gauge
 from sqlalchemy import Engine
@@ -45,16 +45,24 @@ EVALUATION_FAILURES = Counter(
 )
 
 
-def engine_query_func(query_engine: QueryEngine, querier: Querier) -> QueryFunc:
+def engine_query_func(query_engine: QueryEngine, querier: Querier) -> DatasourceQuery:
     """Rules evaluated by Vigil's engine over ``querier``."""
     return datasource_query_func(LocalDatasource(query_engine, querier))
 
 
-def datasource_query_func(datasource: Datasource) -> QueryFunc:
+def datasource_query_func(datasource: Datasource) -> DatasourceQuery:
     """Instant queries as rules need them: a vector, or a scalar as one unlabelled sample."""
+    return DatasourceQuery(datasource)
 
-    def query(expression: str, at: float) -> list[tuple[Labels, float]]:
-        value = datasource.instant_query(expression, at)
+
+class DatasourceQuery:
+    """A ``QueryFunc`` over a datasource, which a group binds to each of its evaluations."""
+
+    def __init__(self, datasource: Datasource) -> None:
+        self._datasource = datasource
+
+    def __call__(self, expression: str, at: float) -> list[tuple[Labels, float]]:
+        value = self._datasource.instant_query(expression, at)
         if isinstance(value, Vector):
             return [(sample.labels, sample.value) for sample in value.samples]
         if isinstance(value, Scalar):
@@ -63,7 +71,10 @@ def datasource_query_func(datasource: Datasource) -> QueryFunc:
             f"rule expression must return a vector or scalar, got {type(value).__name__}"
         )
 
-    return query
+    def for_evaluation(self, expressions: Sequence[str], at: float) -> DatasourceQuery:
+        """The same queries with the data of ``expressions`` at ``at`` read in one go:
+        a group's rules share their selectors, and one read serves them all."""
+        return DatasourceQuery(self._datasource.prefetched(expressions, at))
 
 
 def expression_error(expression: str) -> str | None:
@@ -111,10 +122,14 @@ class GroupLoop:
         """Evaluate, store the samples and the group's status, then plan notifications."""
         now = self._clock()
         started = self._timer()
+        query = self._query
+        if isinstance(query, DatasourceQuery):
+            at = now - self.group.query_offset
+            query = query.for_evaluation([rule.expr for rule in self.group.rules], at)
         result = evaluate_group(
             self._database,
             self.group,
-            self._query,
+            query,
             now,
             external_labels=self._external_labels,
             external_url=self._external_url,

@@ -115,8 +115,12 @@ class AggregateOp(enum.Enum):
 
 _PARAMETER_AGGREGATIONS = frozenset(
     {
-        AggregateOp.TOPK, AggregateOp.BOTTOMK, AggregateOp.COUNT_VALUES, AggregateOp.QUANTILE,
-        AggregateOp.LIMITK, AggregateOp.LIMIT_RATIO,
+        AggregateOp.TOPK,
+        AggregateOp.BOTTOMK,
+        AggregateOp.COUNT_VALUES,
+        AggregateOp.QUANTILE,
+        AggregateOp.LIMITK,
+        AggregateOp.LIMIT_RATIO,
     }
 )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,11 +43,14 @@ from promql.blocks import (
     drop_metric_name,
     merge_same_labels,
 )
+from promql.errors import PromQLError
 from promql.functions_impl import FUNCTIONS, CallArgs
 from promql.gcpause import gc_paused
 from promql.labels import METRIC_NAME, Labels, make_labels
 from promql.matchers import MatchType
+from promql.prefetch import prefetched
 from promql.querier import Querier
+from promql.selections import Grid, Selection, selections, selector_window, subquery_grid
 from promql.values import ArraySeries, Matrix, Sample, Scalar, Series, String, Value, Vector
 
 __all__ = [
@@ -80,6 +83,14 @@ class EngineOptions:
     max_samples: int = 50_000_000
     default_subquery_step: float = 60.0
 
+    @property
+    def lookback_ms(self) -> int:
+        return round(self.lookback_delta * 1000)
+
+    @property
+    def default_subquery_step_ms(self) -> int:
+        return round(self.default_subquery_step * 1000)
+
 
 def _is_stale(values: FloatArray) -> BoolArray:
     return np.asarray(values.view(np.uint64) == _STALE_BITS, bool)
@@ -103,12 +114,6 @@ def _counts_up_to(t: IntArray, starts: IntArray, limits: IntArray) -> IntArray:
     hist = np.bincount(owner + first, minlength=n * (steps + 1)).reshape(n, steps + 1)
     counts: IntArray = np.cumsum(hist[:, :steps], axis=1, dtype=np.int64)
     return counts
-
-
-def _trunc_div(a: int, b: int) -> int:
-    """Go's integer division (truncates toward zero), which subquery alignment relies on."""
-    q = abs(a) // abs(b)
-    return q if (a >= 0) == (b >= 0) else -q
 
 
 class _Evaluator:
@@ -189,10 +194,13 @@ class _Evaluator:
         series = self.querier.select(matchers, start_ms, end_ms)
         return [(s.labels, s.timestamps, s.values) for s in series]
 
+    def _grid(self, steps: IntArray) -> Grid:
+        return Grid(int(steps[0]), int(steps[-1]), self.start_ms, self.end_ms)
+
     def _vector_selector(self, node: Expr, steps: IntArray) -> Block:
         ref = self._ref_times(node, steps)
-        lookback = round(self.options.lookback_delta * 1000)
-        data = self._select(node, int(ref.min()) - lookback + 1, int(ref.max()))
+        lookback = self.options.lookback_ms
+        data = self._select(node, *selector_window(node, self._grid(steps), lookback))
         labels: list[Labels] = []
         values = np.zeros((len(data), len(steps)))
         present = np.zeros((len(data), len(steps)), bool)
@@ -215,7 +223,7 @@ class _Evaluator:
         selector = A.matrix_vector_selector(node)
         range_ms = A.range_ms(node)
         ref = self._ref_times(selector, steps)
-        data = self._select(selector, int(ref.min()) - range_ms + 1, int(ref.max()))
+        data = self._select(selector, *selector_window(selector, self._grid(steps), range_ms))
         n = len(data)
         sizes = np.fromiter((len(d[1]) for d in data), np.int64, n)
         t = np.concatenate([d[1] for d in data]) if n else np.zeros(0, np.int64)
@@ -275,12 +283,9 @@ class _Evaluator:
     def _subquery(self, node: Expr, steps: IntArray) -> Block:
         ref = self._ref_times(node, steps)
         range_ms = A.range_ms(node)
-        step_ms = A.subquery_step_ms(node) or round(self.options.default_subquery_step * 1000)
-        first = int(ref.min()) - range_ms
-        start = step_ms * _trunc_div(first, step_ms)
-        if start < first:
-            start += step_ms
-        inner_steps = np.arange(start, int(ref.max()) + 1, step_ms, dtype=np.int64)
+        step_ms = A.subquery_step_ms(node) or self.options.default_subquery_step_ms
+        start, bound = subquery_grid(int(ref.min()), int(ref.max()), range_ms, step_ms)
+        inner_steps = np.arange(start, bound + 1, step_ms, dtype=np.int64)
         if len(inner_steps) == 0:
             inner = InstantBlock.empty(0)
         else:
@@ -433,6 +438,31 @@ class Engine:
             self.clock,
         )
         return evaluator.eval(expr, steps)
+
+    def prefetch(self, querier: Querier, queries: Sequence[str | Expr], time_s: float) -> Querier:
+        """A querier with every selection of these instant queries at ``time_s`` read at once.
+
+        For a batch of queries at one time (a rule group's evaluation) over a
+        querier that can read many selections together; a query that does not
+        parse is left for its own evaluation to report.
+        """
+        t_ms = round(time_s * 1000)
+        planned: list[Selection] = []
+        for query in queries:
+            try:
+                expr = self._prepare(query)
+            except PromQLError:
+                continue
+            planned.extend(
+                selections(
+                    expr,
+                    t_ms,
+                    t_ms,
+                    lookback_ms=self.options.lookback_ms,
+                    default_subquery_step_ms=self.options.default_subquery_step_ms,
+                )
+            )
+        return prefetched(querier, planned)
 
     def instant_query(self, querier: Querier, query: str | Expr, time_s: float) -> Value:
         with gc_paused():

@@ -89,46 +89,122 @@ class Kind(enum.Enum):
 
 OPERATORS = frozenset(
     {
-        Kind.ADD, Kind.SUB, Kind.MUL, Kind.DIV, Kind.MOD, Kind.POW, Kind.EQLC, Kind.NEQ,
-        Kind.LTE, Kind.LSS, Kind.GTE, Kind.GTR, Kind.EQL_REGEX, Kind.NEQ_REGEX,
-        Kind.LAND, Kind.LOR, Kind.LUNLESS, Kind.ATAN2, Kind.AT,
+        Kind.ADD,
+        Kind.SUB,
+        Kind.MUL,
+        Kind.DIV,
+        Kind.MOD,
+        Kind.POW,
+        Kind.EQLC,
+        Kind.NEQ,
+        Kind.LTE,
+        Kind.LSS,
+        Kind.GTE,
+        Kind.GTR,
+        Kind.EQL_REGEX,
+        Kind.NEQ_REGEX,
+        Kind.LAND,
+        Kind.LOR,
+        Kind.LUNLESS,
+        Kind.ATAN2,
+        Kind.AT,
     }
 )
 AGGREGATORS = frozenset(
     {
-        Kind.AVG, Kind.BOTTOMK, Kind.COUNT, Kind.COUNT_VALUES, Kind.GROUP, Kind.MAX, Kind.MIN,
-        Kind.QUANTILE, Kind.STDDEV, Kind.STDVAR, Kind.SUM, Kind.TOPK, Kind.LIMITK,
+        Kind.AVG,
+        Kind.BOTTOMK,
+        Kind.COUNT,
+        Kind.COUNT_VALUES,
+        Kind.GROUP,
+        Kind.MAX,
+        Kind.MIN,
+        Kind.QUANTILE,
+        Kind.STDDEV,
+        Kind.STDVAR,
+        Kind.SUM,
+        Kind.TOPK,
+        Kind.LIMITK,
         Kind.LIMIT_RATIO,
     }
 )
 KEYWORDS = frozenset(
     {
-        Kind.BOOL, Kind.BY, Kind.GROUP_LEFT, Kind.GROUP_RIGHT, Kind.IGNORING, Kind.OFFSET,
-        Kind.SMOOTHED, Kind.ANCHORED, Kind.ON, Kind.WITHOUT,
+        Kind.BOOL,
+        Kind.BY,
+        Kind.GROUP_LEFT,
+        Kind.GROUP_RIGHT,
+        Kind.IGNORING,
+        Kind.OFFSET,
+        Kind.SMOOTHED,
+        Kind.ANCHORED,
+        Kind.ON,
+        Kind.WITHOUT,
     }
 )
 
 # Words the lexer turns into keyword tokens outside braces (case-insensitively).
 WORDS: dict[str, Kind] = {
-    "and": Kind.LAND, "or": Kind.LOR, "unless": Kind.LUNLESS, "atan2": Kind.ATAN2,
-    "sum": Kind.SUM, "avg": Kind.AVG, "count": Kind.COUNT, "min": Kind.MIN, "max": Kind.MAX,
-    "group": Kind.GROUP, "stddev": Kind.STDDEV, "stdvar": Kind.STDVAR, "topk": Kind.TOPK,
-    "bottomk": Kind.BOTTOMK, "count_values": Kind.COUNT_VALUES, "quantile": Kind.QUANTILE,
-    "limitk": Kind.LIMITK, "limit_ratio": Kind.LIMIT_RATIO,
-    "offset": Kind.OFFSET, "smoothed": Kind.SMOOTHED, "anchored": Kind.ANCHORED, "by": Kind.BY,
-    "without": Kind.WITHOUT, "on": Kind.ON, "ignoring": Kind.IGNORING,
-    "group_left": Kind.GROUP_LEFT, "group_right": Kind.GROUP_RIGHT, "bool": Kind.BOOL,
-    "start": Kind.START, "end": Kind.END, "step": Kind.STEP,
+    "and": Kind.LAND,
+    "or": Kind.LOR,
+    "unless": Kind.LUNLESS,
+    "atan2": Kind.ATAN2,
+    "sum": Kind.SUM,
+    "avg": Kind.AVG,
+    "count": Kind.COUNT,
+    "min": Kind.MIN,
+    "max": Kind.MAX,
+    "group": Kind.GROUP,
+    "stddev": Kind.STDDEV,
+    "stdvar": Kind.STDVAR,
+    "topk": Kind.TOPK,
+    "bottomk": Kind.BOTTOMK,
+    "count_values": Kind.COUNT_VALUES,
+    "quantile": Kind.QUANTILE,
+    "limitk": Kind.LIMITK,
+    "limit_ratio": Kind.LIMIT_RATIO,
+    "offset": Kind.OFFSET,
+    "smoothed": Kind.SMOOTHED,
+    "anchored": Kind.ANCHORED,
+    "by": Kind.BY,
+    "without": Kind.WITHOUT,
+    "on": Kind.ON,
+    "ignoring": Kind.IGNORING,
+    "group_left": Kind.GROUP_LEFT,
+    "group_right": Kind.GROUP_RIGHT,
+    "bool": Kind.BOOL,
+    "start": Kind.START,
+    "end": Kind.END,
+    "step": Kind.STEP,
 }
 _SPECIAL_NUMBERS = frozenset({"inf", "nan"})
 
 # Canonical spelling of every token kind with a fixed text (used in messages and printing).
 FIXED_TEXT: dict[Kind, str] = {
-    Kind.LEFT_PAREN: "(", Kind.RIGHT_PAREN: ")", Kind.LEFT_BRACE: "{", Kind.RIGHT_BRACE: "}",
-    Kind.LEFT_BRACKET: "[", Kind.RIGHT_BRACKET: "]", Kind.COMMA: ",", Kind.COLON: ":",
-    Kind.EQL: "=", Kind.ADD: "+", Kind.SUB: "-", Kind.MUL: "*", Kind.DIV: "/", Kind.MOD: "%",
-    Kind.POW: "^", Kind.EQLC: "==", Kind.NEQ: "!=", Kind.LTE: "<=", Kind.LSS: "<",
-    Kind.GTE: ">=", Kind.GTR: ">", Kind.EQL_REGEX: "=~", Kind.NEQ_REGEX: "!~", Kind.AT: "@",
+    Kind.LEFT_PAREN: "(",
+    Kind.RIGHT_PAREN: ")",
+    Kind.LEFT_BRACE: "{",
+    Kind.RIGHT_BRACE: "}",
+    Kind.LEFT_BRACKET: "[",
+    Kind.RIGHT_BRACKET: "]",
+    Kind.COMMA: ",",
+    Kind.COLON: ":",
+    Kind.EQL: "=",
+    Kind.ADD: "+",
+    Kind.SUB: "-",
+    Kind.MUL: "*",
+    Kind.DIV: "/",
+    Kind.MOD: "%",
+    Kind.POW: "^",
+    Kind.EQLC: "==",
+    Kind.NEQ: "!=",
+    Kind.LTE: "<=",
+    Kind.LSS: "<",
+    Kind.GTE: ">=",
+    Kind.GTR: ">",
+    Kind.EQL_REGEX: "=~",
+    Kind.NEQ_REGEX: "!~",
+    Kind.AT: "@",
 } | {kind: word for word, kind in WORDS.items()}
 
 _CATEGORY = {
@@ -544,8 +620,14 @@ class Lexer:
 
 
 _SIMPLE_OPERATORS = {
-    ",": Kind.COMMA, "*": Kind.MUL, "/": Kind.DIV, "%": Kind.MOD, "+": Kind.ADD,
-    "-": Kind.SUB, "^": Kind.POW, "@": Kind.AT,
+    ",": Kind.COMMA,
+    "*": Kind.MUL,
+    "/": Kind.DIV,
+    "%": Kind.MOD,
+    "+": Kind.ADD,
+    "-": Kind.SUB,
+    "^": Kind.POW,
+    "@": Kind.AT,
 }
 
 
@@ -565,8 +647,16 @@ def go_format_unicode(char: str) -> str:
     return f"{text} '{char}'" if char.isprintable() else text
 
 
-_SIMPLE_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r",
-                   "\t": "\\t", "\v": "\\v", "\\": "\\\\"}
+_SIMPLE_ESCAPES = {
+    "\a": "\\a",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\v": "\\v",
+    "\\": "\\\\",
+}
 
 
 def _escape(char: str, quote: str) -> str:

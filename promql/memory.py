@@ -8,7 +8,7 @@ import numpy as np
 
 from promql.labels import Labels, get_label
 from promql.matchers import Matcher
-from promql.querier import SeriesData
+from promql.querier import SeriesData, clip
 
 
 class MemoryQuerier:
@@ -54,11 +54,9 @@ class MemoryQuerier:
     ) -> Sequence[SeriesData]:
         out: list[SeriesData] = []
         for labels in sorted(self._matching(matchers)):
-            ts, vs = self._series[labels]
-            lo = int(np.searchsorted(ts, start_ms, "left"))
-            hi = int(np.searchsorted(ts, end_ms, "right"))
-            if hi > lo:
-                out.append(SeriesData(labels, ts[lo:hi], vs[lo:hi]))
+            clipped = clip(SeriesData(labels, *self._series[labels]), start_ms, end_ms)
+            if clipped is not None:
+                out.append(clipped)
         return out
 
     def label_names(self, matchers: Sequence[Matcher] = ()) -> list[str]:

@@ -72,23 +72,56 @@ def parse_metric_selector(text: str) -> list[Matcher]:
 
 # Binding power of each binary operator; `^` alone is right-associative.
 _PRECEDENCE = {
-    Kind.LOR: 1, Kind.LAND: 2, Kind.LUNLESS: 2,
-    Kind.EQLC: 3, Kind.NEQ: 3, Kind.LTE: 3, Kind.LSS: 3, Kind.GTE: 3, Kind.GTR: 3,
-    Kind.ADD: 4, Kind.SUB: 4, Kind.MUL: 5, Kind.DIV: 5, Kind.MOD: 5, Kind.ATAN2: 5, Kind.POW: 6,
+    Kind.LOR: 1,
+    Kind.LAND: 2,
+    Kind.LUNLESS: 2,
+    Kind.EQLC: 3,
+    Kind.NEQ: 3,
+    Kind.LTE: 3,
+    Kind.LSS: 3,
+    Kind.GTE: 3,
+    Kind.GTR: 3,
+    Kind.ADD: 4,
+    Kind.SUB: 4,
+    Kind.MUL: 5,
+    Kind.DIV: 5,
+    Kind.MOD: 5,
+    Kind.ATAN2: 5,
+    Kind.POW: 6,
 }
 # Unary minus binds like `*`, so only `^` (and postfix modifiers) bind tighter.
 _UNARY_OPERAND_PRECEDENCE = _PRECEDENCE[Kind.POW]
 _BINARY_OPS = {kind: BinaryOp(FIXED_TEXT[kind]) for kind in _PRECEDENCE}
-_MATCH_OPS = {Kind.EQL: MatchType.EQUAL, Kind.NEQ: MatchType.NOT_EQUAL,
-              Kind.EQL_REGEX: MatchType.REGEX, Kind.NEQ_REGEX: MatchType.NOT_REGEX}
+_MATCH_OPS = {
+    Kind.EQL: MatchType.EQUAL,
+    Kind.NEQ: MatchType.NOT_EQUAL,
+    Kind.EQL_REGEX: MatchType.REGEX,
+    Kind.NEQ_REGEX: MatchType.NOT_REGEX,
+}
 # Keywords that still name a metric where an expression starts (`sum`, `offset`, `by`...).
 _METRIC_NAME_KINDS = AGGREGATORS | {
-    Kind.IDENTIFIER, Kind.METRIC_IDENTIFIER, Kind.BY, Kind.LAND, Kind.LOR, Kind.LUNLESS,
-    Kind.OFFSET, Kind.WITHOUT, Kind.START, Kind.END, Kind.STEP, Kind.ANCHORED, Kind.SMOOTHED,
+    Kind.IDENTIFIER,
+    Kind.METRIC_IDENTIFIER,
+    Kind.BY,
+    Kind.LAND,
+    Kind.LOR,
+    Kind.LUNLESS,
+    Kind.OFFSET,
+    Kind.WITHOUT,
+    Kind.START,
+    Kind.END,
+    Kind.STEP,
+    Kind.ANCHORED,
+    Kind.SMOOTHED,
 }
 # Keywords that may name a label inside `by (...)`, `on (...)` and friends.
 _LABEL_NAME_KINDS = _METRIC_NAME_KINDS | {
-    Kind.BOOL, Kind.GROUP_LEFT, Kind.GROUP_RIGHT, Kind.IGNORING, Kind.ON, Kind.ATAN2,
+    Kind.BOOL,
+    Kind.GROUP_LEFT,
+    Kind.GROUP_RIGHT,
+    Kind.IGNORING,
+    Kind.ON,
+    Kind.ATAN2,
 }
 _CLOSING_KINDS = {Kind.RIGHT_PAREN, Kind.RIGHT_BRACE, Kind.RIGHT_BRACKET}
 _DURATION_EXPRESSION_START = {Kind.LEFT_PAREN, Kind.STEP, Kind.MIN, Kind.MAX}
@@ -185,7 +218,11 @@ class _Parser:
             matching = replace(matching, card=VectorMatchCardinality.MANY_TO_MANY)
         both_vectors = lhs.type.value == rhs.type.value == "vector"
         node = BinaryExpr(
-            op, lhs, rhs, matching if both_vectors else None, return_bool,
+            op,
+            lhs,
+            rhs,
+            matching if both_vectors else None,
+            return_bool,
             pos=PositionRange(lhs.pos.start, rhs.pos.end),
         )
         self.raw_matching[id(node)] = matching
@@ -268,11 +305,17 @@ class _Parser:
         try:
             value = float(text)
         except ValueError:
-            self.fail_at(token, f"error parsing number: strconv.ParseFloat: parsing "
-                                f"{go_quote(text)}: invalid syntax")
+            self.fail_at(
+                token,
+                f"error parsing number: strconv.ParseFloat: parsing "
+                f"{go_quote(text)}: invalid syntax",
+            )
         if math.isinf(value) and text.lower() != "inf":
-            self.fail_at(token, f"error parsing number: strconv.ParseFloat: parsing "
-                                f"{go_quote(text)}: value out of range")
+            self.fail_at(
+                token,
+                f"error parsing number: strconv.ParseFloat: parsing "
+                f"{go_quote(text)}: value out of range",
+            )
         return value
 
     # Postfix modifiers: ranges, subqueries, offset and @.
@@ -287,8 +330,9 @@ class _Parser:
             elif kind is Kind.AT:
                 expr = self.parse_at(expr)
             elif kind in (Kind.ANCHORED, Kind.SMOOTHED):
-                self.fail_at(expr, f"{self.take().text.lower()} modifier is experimental "
-                                   "and not enabled")
+                self.fail_at(
+                    expr, f"{self.take().text.lower()} modifier is experimental and not enabled"
+                )
             else:
                 return expr
 
@@ -346,8 +390,9 @@ class _Parser:
             self.fail_at(signs[0] if signs else literal, "duration out of range")
         start = signs[0].pos if signs else literal.pos.start
         value = -literal.value if negative else literal.value
-        return replace(literal, value=round(value * 1e9) / 1e9,
-                       pos=PositionRange(start, literal.pos.end))
+        return replace(
+            literal, value=round(value * 1e9) / 1e9, pos=PositionRange(start, literal.pos.end)
+        )
 
     def parse_offset(self, expr: Expr) -> Expr:
         self.take()
@@ -358,8 +403,11 @@ class _Parser:
         elif isinstance(expr, MatrixSelector):
             target = expr.vector_selector
         else:
-            self.fail_at(expr, "offset modifier must be preceded by an instant vector selector "
-                               "or range vector selector or a subquery")
+            self.fail_at(
+                expr,
+                "offset modifier must be preceded by an instant vector selector "
+                "or range vector selector or a subquery",
+            )
         if target.offset != 0:
             self.fail_at(expr, "offset may not be set multiple times")
         return self.modify(expr, end, offset=literal.value)
@@ -383,8 +431,11 @@ class _Parser:
             at = round(seconds * 1000) / 1000
         target = expr.vector_selector if isinstance(expr, MatrixSelector) else expr
         if not isinstance(target, VectorSelector | SubqueryExpr):
-            self.fail_at(expr, "@ modifier must be preceded by an instant vector selector or "
-                               "range vector selector or a subquery")
+            self.fail_at(
+                expr,
+                "@ modifier must be preceded by an instant vector selector or "
+                "range vector selector or a subquery",
+            )
         if target.at is not None:
             self.fail_at(expr, "@ <timestamp> may not be set multiple times")
         return self.modify(expr, end, at=at)
@@ -508,12 +559,18 @@ class _Parser:
         if not args:
             self.fail_at(where, "no arguments for aggregate expression provided")
         if op.experimental and not self.experimental_functions:
-            self.fail_at(where, f"{op}() is experimental and must be enabled with "
-                                "--enable-feature=promql-experimental-functions")
+            self.fail_at(
+                where,
+                f"{op}() is experimental and must be enabled with "
+                "--enable-feature=promql-experimental-functions",
+            )
         wanted = 2 if op.takes_parameter else 1
         if len(args) != wanted:
-            self.fail_at(where, "wrong number of arguments for aggregate expression provided, "
-                                f"expected {wanted}, got {len(args)}")
+            self.fail_at(
+                where,
+                "wrong number of arguments for aggregate expression provided, "
+                f"expected {wanted}, got {len(args)}",
+            )
         param = args[0] if op.takes_parameter else None
         return AggregateExpr(op, args[-1], param, grouping, without, pos=span)
 
@@ -555,8 +612,9 @@ class _Checker:
     def expect_type(self, node: Expr, wanted: ValueType, context: str) -> None:
         actual = self.check(node)
         if actual is not wanted:
-            self.fail(node, f"expected type {wanted.documented} in {context}, "
-                            f"got {actual.documented}")
+            self.fail(
+                node, f"expected type {wanted.documented} in {context}, got {actual.documented}"
+            )
 
     def check(self, node: Expr, bypass_empty_matcher_check: bool = False) -> ValueType:
         if isinstance(node, AggregateExpr):
@@ -574,8 +632,11 @@ class _Checker:
         elif isinstance(node, UnaryExpr):
             operand = self.check(node.expr)
             if operand not in (ValueType.SCALAR, ValueType.VECTOR):
-                self.fail(node, "unary expression only allowed on expressions of type scalar "
-                                f"or instant vector, got {go_quote(operand.documented)}")
+                self.fail(
+                    node,
+                    "unary expression only allowed on expressions of type scalar "
+                    f"or instant vector, got {go_quote(operand.documented)}",
+                )
         elif isinstance(node, SubqueryExpr):
             inner = self.check(node.expr)
             if inner is not ValueType.VECTOR:
@@ -589,24 +650,31 @@ class _Checker:
         matching = self.raw_matching.get(id(node), VectorMatching())
         op, quoted_op, scalar = node.op, go_quote(str(node.op)), ValueType.SCALAR
         if node.return_bool and not op.is_comparison:
-            self.fail(self.operator_span(node),
-                      "bool modifier can only be used on comparison operators")
+            self.fail(
+                self.operator_span(node), "bool modifier can only be used on comparison operators"
+            )
         if op.is_comparison and not node.return_bool and lhs_type is rhs_type is scalar:
-            self.fail(self.operator_span(node),
-                      "comparisons between scalars must use BOOL modifier")
+            self.fail(
+                self.operator_span(node), "comparisons between scalars must use BOOL modifier"
+            )
         for label in matching.matching_labels if matching.on else ():
             if label in matching.include:
-                self.fail(self.operator_span(node),
-                          f"label {go_quote(label)} must not occur in ON and GROUP clause at once")
+                self.fail(
+                    self.operator_span(node),
+                    f"label {go_quote(label)} must not occur in ON and GROUP clause at once",
+                )
         for side, side_type in ((node.lhs, lhs_type), (node.rhs, rhs_type)):
             if side_type not in (scalar, ValueType.VECTOR):
-                self.fail(side,
-                          "binary expression must contain only scalar and instant vector types")
+                self.fail(
+                    side, "binary expression must contain only scalar and instant vector types"
+                )
         both_vectors = lhs_type is rhs_type is ValueType.VECTOR
         if not both_vectors and matching.matching_labels:
             self.fail(node, "vector matching only allowed between instant vectors")
-        grouped = matching.card in (VectorMatchCardinality.ONE_TO_MANY,
-                                    VectorMatchCardinality.MANY_TO_ONE)
+        grouped = matching.card in (
+            VectorMatchCardinality.ONE_TO_MANY,
+            VectorMatchCardinality.MANY_TO_ONE,
+        )
         if both_vectors and op.is_set_operator and grouped:
             self.fail(node, f"no grouping allowed for {quoted_op} operation")
         if scalar in (lhs_type, rhs_type) and op.is_set_operator:
@@ -626,14 +694,21 @@ class _Checker:
         name = go_quote(function.name)
         maximum = function.max_args
         if not function.variadic and len(args) != len(function.arg_types):
-            self.fail(node, f"expected {len(function.arg_types)} argument(s) in call to {name}, "
-                            f"got {len(args)}")
+            self.fail(
+                node,
+                f"expected {len(function.arg_types)} argument(s) in call to {name}, "
+                f"got {len(args)}",
+            )
         if len(args) < function.min_args:
-            self.fail(node, f"expected at least {function.min_args} argument(s) in call to "
-                            f"{name}, got {len(args)}")
+            self.fail(
+                node,
+                f"expected at least {function.min_args} argument(s) in call to "
+                f"{name}, got {len(args)}",
+            )
         if maximum is not None and len(args) > maximum:
-            self.fail(node, f"expected at most {maximum} argument(s) in call to {name}, "
-                            f"got {len(args)}")
+            self.fail(
+                node, f"expected at most {maximum} argument(s) in call to {name}, got {len(args)}"
+            )
         labels_only = function.name == "info" and len(args) > 1
         if labels_only:
             self.check_info_labels(node)
@@ -642,14 +717,20 @@ class _Checker:
             bypass = labels_only and index == 1
             actual = self.check(arg, bypass_empty_matcher_check=bypass)
             if actual is not wanted:
-                self.fail(arg, f"expected type {wanted.documented} in call to function "
-                               f"{name}, got {actual.documented}")
+                self.fail(
+                    arg,
+                    f"expected type {wanted.documented} in call to function "
+                    f"{name}, got {actual.documented}",
+                )
 
     def check_info_labels(self, node: Call) -> None:
         selector = node.args[1]
         if selector.type is not ValueType.VECTOR:
-            self.fail(node, "expected type instant vector in call to function "
-                            f'"info", got {selector.type.documented}')
+            self.fail(
+                node,
+                "expected type instant vector in call to function "
+                f'"info", got {selector.type.documented}',
+            )
         if not isinstance(selector, VectorSelector):
             self.fail(selector, "expected label selectors only")
         if selector.name:
@@ -659,8 +740,11 @@ class _Checker:
         if node.name:
             for matcher in node.matchers[:-1]:
                 if matcher.name == METRIC_NAME_LABEL:
-                    self.fail(node, f"metric name must not be set twice: {go_quote(node.name)} "
-                                    f"or {go_quote(matcher.value)}")
+                    self.fail(
+                        node,
+                        f"metric name must not be set twice: {go_quote(node.name)} "
+                        f"or {go_quote(matcher.value)}",
+                    )
             return
         if not bypass_empty_matcher_check and all(m.matches("") for m in node.matchers):
             self.fail(node, "vector selector must contain at least one non-empty matcher")

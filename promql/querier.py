@@ -45,3 +45,15 @@ class Querier(Protocol):
     def label_values(self, name: str, matchers: Sequence[Matcher] = ()) -> list[str]:
         """Sorted values of one label among the series matching."""
         ...
+
+
+def clip(series: SeriesData, start_ms: int, end_ms: int) -> SeriesData | None:
+    """The series with only its samples in [start_ms, end_ms]; None if none are."""
+    ts = series.timestamps
+    lo = int(np.searchsorted(ts, start_ms, "left"))
+    hi = int(np.searchsorted(ts, end_ms, "right"))
+    if hi <= lo:
+        return None
+    if lo == 0 and hi == len(ts):
+        return series
+    return SeriesData(series.labels, ts[lo:hi], series.values[lo:hi])

@@ -9,7 +9,8 @@ from sqlalchemy import Connection, Engine, func, select
 
 from promql.labels import Labels
 from promql.matchers import Matcher
-from promql.querier import SeriesData
+from promql.querier import SeriesData, Timestamps, Values, clip
+from promql.selections import Selection
 from store.headcache import HeadCache
 from store.samples import BATCHES, CHUNKS, read_samples, unpack_array
 from store.selectcache import SelectCache
@@ -31,21 +32,31 @@ class StoreQuerier:
         self._pairs = LabelPairs()
 
     def select(self, matchers: Sequence[Matcher], start_ms: int, end_ms: int) -> list[SeriesData]:
+        return self.select_many([Selection.of(matchers, start_ms, end_ms)])[0]
+
+    def select_many(self, selections: Sequence[Selection]) -> list[list[SeriesData]]:
+        """Each selection's answer, with the samples of selections whose windows lie
+        close together read in one query over the union of their series."""
+        answers: list[list[SeriesData]] = [[] for _ in selections]
         with self._engine.connect() as connection:
-            series = self._select_cache.select(connection, matchers, self._pairs)
-            samples = read_samples(
-                connection,
-                [series_id for series_id, _ in series],
-                start_ms,
-                end_ms,
-                self._head_cache,
-            )
-        result = []
-        for series_id, labels in sorted(series, key=lambda item: item[1]):
-            if series_id in samples:
-                timestamps, values = samples[series_id]
-                result.append(SeriesData(labels, timestamps, values))
-        return result
+            series = {
+                matchers: self._select_cache.select(connection, matchers, self._pairs)
+                for matchers in {selection.matchers for selection in selections}
+            }
+            for members in _reads(selections):
+                wanted = {
+                    series_id
+                    for index in members
+                    for series_id, _ in series[selections[index].matchers]
+                }
+                start = min(selections[index].start_ms for index in members)
+                end = max(selections[index].end_ms for index in members)
+                samples = read_samples(connection, list(wanted), start, end, self._head_cache)
+                for index in members:
+                    answers[index] = _answer(
+                        series[selections[index].matchers], samples, selections[index]
+                    )
+        return answers
 
     def label_names(
         self,
@@ -94,6 +105,43 @@ class StoreQuerier:
                 for _, labels in _series(connection, matchers, window, self._pairs)
             }
         return sorted(value for value in values if value)
+
+
+READ_SPAN_MS = 3_600_000
+"""Selections are read together while the union of their windows spans at most this
+(an hour: a rule group's ranges and offsets); a wider window is read on its own."""
+
+
+def _reads(selections: Sequence[Selection]) -> list[list[int]]:
+    """Indices of the selections, in sets whose samples are read in one query."""
+    order = sorted(range(len(selections)), key=lambda i: selections[i].start_ms)
+    reads: list[list[int]] = []
+    start = end = 0
+    for index in order:
+        selection = selections[index]
+        joined = max(end, selection.end_ms) - start
+        if reads and joined <= READ_SPAN_MS:
+            reads[-1].append(index)
+            end = max(end, selection.end_ms)
+        else:
+            reads.append([index])
+            start, end = selection.start_ms, selection.end_ms
+    return reads
+
+
+def _answer(
+    series: list[tuple[int, Labels]],
+    samples: dict[int, tuple[Timestamps, Values]],
+    selection: Selection,
+) -> list[SeriesData]:
+    """The selection's series, by labels, with their samples in its window."""
+    answer = []
+    for series_id, labels in sorted(series, key=lambda item: item[1]):
+        if series_id in samples:
+            clipped = clip(SeriesData(labels, *samples[series_id]), *selection.window)
+            if clipped is not None:
+                answer.append(clipped)
+    return answer
 
 
 def _series(

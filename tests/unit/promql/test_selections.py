@@ -30,7 +30,8 @@ QUERIES = [
     'up{job="api"} offset 5m',
     "http_requests_total @ 3000",
     "rate(http_requests_total[5m])",
-    'sum by (job) (rate(http_requests_total{code=~"5.."}[5m])) / sum by (job) (rate(http_requests_total[5m]))',
+    'sum by (job) (rate(http_requests_total{code=~"5.."}[5m]))'
+    " / sum by (job) (rate(http_requests_total[5m]))",
     "histogram_quantile(0.9, sum by (le) (rate(latency_bucket[10m])))",
     "sum(rate(http_requests_total[1m])) > 3 * sum(rate(http_requests_total[10m] offset 10m))",
     "max_over_time(rate(http_requests_total[2m])[30m:1m])",
@@ -91,10 +92,7 @@ def test_the_plan_is_what_an_instant_evaluation_selects(query: str, at: float) -
 def test_the_plan_is_what_a_range_evaluation_selects(query: str) -> None:
     querier = _recording()
     options = EngineOptions(lookback_delta=120.0, default_subquery_step=30.0)
-    try:
-        Engine(options).range_query(querier, query, 1200.0, 5400.0, 90.0)
-    except Exception:  # a range query of a matrix: the plan still covers what was read
-        pass
+    Engine(options).range_query(querier, query, 1200.0, 5400.0, 90.0)
     planned = set(
         selections(
             parse_expr(query),

@@ -75,13 +75,19 @@ class LabelPairs:
         if matcher.type is MatchType.EQUAL:
             pair = (matcher.name, matcher.value)
             if pair not in self._ids:
-                self._remember(self._lookup(connection, [pair]))
+                self.look_up(connection, [pair])
             return [self._ids[pair]] if pair in self._ids else []
         return [
             pair_id
             for pair_id, value in self._values(connection, matcher.name)
             if matcher.matches(value)
         ]
+
+    def look_up(self, connection: Connection, pairs: Iterable[Pair]) -> None:
+        """Learn the ids of those of ``pairs`` the store has, in one query per label name."""
+        missing = [pair for pair in set(pairs) if pair not in self._ids]
+        if missing:
+            self._remember(self._lookup(connection, missing))
 
     def _values(self, connection: Connection, name: str) -> list[tuple[int, str]]:
         """The (id, value) pairs of a label name; a burst of regex selects shares one read.

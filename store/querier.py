@@ -39,10 +39,14 @@ class StoreQuerier:
         close together read in one query over the union of their series."""
         answers: list[list[SeriesData]] = [[] for _ in selections]
         with self._engine.connect() as connection:
-            series = {
-                matchers: self._select_cache.select(connection, matchers, self._pairs)
-                for matchers in {selection.matchers for selection in selections}
-            }
+            matcher_sets = list(dict.fromkeys(selection.matchers for selection in selections))
+            series = dict(
+                zip(
+                    matcher_sets,
+                    self._select_cache.select_many(connection, matcher_sets, self._pairs),
+                    strict=True,
+                )
+            )
             for members in _reads(selections):
                 wanted = {
                     series_id

@@ -27,7 +27,7 @@ from sqlalchemy import Connection, func, select
 from promql.labels import Labels
 from promql.matchers import Matcher
 from store.labelpairs import LabelPairs
-from store.series import SERIES, matches_all, select_series
+from store.series import SERIES, matches_all, select_series_many
 
 Key = tuple[Matcher, ...]
 Selection = dict[int, Labels]
@@ -36,6 +36,10 @@ Selection = dict[int, Labels]
 DEFAULT_MAX_SERIES = 300_000
 """Series held over all cached selections; label tuples are shared with ``LabelPairs``,
 so an entry costs about 100 bytes (30 MB at the bound)."""
+
+
+def _key(matchers: Sequence[Matcher]) -> Key:
+    return tuple(sorted(matchers, key=lambda m: (m.name, m.type.value, m.value)))
 
 
 class SelectCache:
@@ -70,22 +74,34 @@ class SelectCache:
         self, connection: Connection, matchers: Sequence[Matcher], pairs: LabelPairs
     ) -> list[tuple[int, Labels]]:
         """The series matching every matcher, as ``select_series`` returns them."""
-        key = tuple(sorted(matchers, key=lambda m: (m.name, m.type.value, m.value)))
+        return self.select_many(connection, [matchers], pairs)[0]
+
+    def select_many(
+        self, connection: Connection, matcher_sets: Sequence[Sequence[Matcher]], pairs: LabelPairs
+    ) -> list[list[tuple[int, Labels]]]:
+        """``select`` for each matcher set; the ones not cached are read together."""
+        keys = [_key(matchers) for matchers in matcher_sets]
+        answers: dict[Key, Selection] = {}
         with self._lock:
             self._catch_up(connection, pairs)
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-                return list(found.items())
-        # A miss reads through the index. Series created meanwhile are either
+            for key in keys:
+                found = self._entries.get(key)
+                if found is not None:
+                    self._entries.move_to_end(key)
+                    answers[key] = found
+        # Misses read through the index. Series created meanwhile are either
         # in this answer or added by the next catch-up (or both: it is a dict).
-        selection = dict(select_series(connection, matchers, pairs))
-        with self._lock:
-            if key not in self._entries:
-                self._entries[key] = selection
-                self._held += len(selection)
+        missing = [key for key in dict.fromkeys(keys) if key not in answers]
+        if missing:
+            read = select_series_many(connection, missing, pairs)
+            with self._lock:
+                for key, series in zip(missing, read, strict=True):
+                    selection = answers[key] = dict(series)
+                    if key not in self._entries:
+                        self._entries[key] = selection
+                        self._held += len(selection)
                 self._evict()
-        return list(selection.items())
+        return [list(answers[key].items()) for key in keys]
 
     @property
     def series_held(self) -> int:

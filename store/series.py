@@ -168,6 +168,11 @@ def candidate_ids(
     if not all(pair_ids):
         return np.empty(0, dtype=np.int64)
     blocks = postings_by_pair(connection, sorted({i for ids in pair_ids for i in ids}))
+    return _intersection(pair_ids, blocks)
+
+
+def _intersection(pair_ids: Sequence[list[int]], blocks: dict[int, list[Ids]]) -> Ids:
+    """The series in the postings of one of each matcher's pairs, for every matcher."""
     candidates: Ids | None = None
     for ids in sorted(pair_ids, key=len):
         matching = _union([block for pair_id in ids for block in blocks.get(pair_id, [])])
@@ -178,6 +183,7 @@ def candidate_ids(
         )
         if not candidates.size:
             break
+    assert candidates is not None
     return candidates
 
 
@@ -191,26 +197,65 @@ def select_series(
     against the full label sets, which is what gives ``!=``, ``!~`` and
     empty-value matchers their Prometheus meaning.
     """
+    return select_series_many(connection, [matchers], pairs)[0]
+
+
+def select_series_many(
+    connection: Connection,
+    matcher_sets: Sequence[Sequence[Matcher]],
+    pairs: LabelPairs | None = None,
+) -> list[list[tuple[int, Labels]]]:
+    """``select_series`` for each matcher set, reading the index once for them all:
+    one lookup of the pairs, one read of their postings, one of the series."""
     pairs = pairs if pairs is not None else LabelPairs()
-    narrowing = [matcher for matcher in matchers if _selects_by_postings(matcher)]
-    candidates = candidate_ids(connection, narrowing, pairs) if narrowing else None
-    if candidates is None:
+    narrowing = [[m for m in matchers if _selects_by_postings(m)] for matchers in matcher_sets]
+    pairs.look_up(
+        connection,
+        [(m.name, m.value) for ms in narrowing for m in ms if m.type is MatchType.EQUAL],
+    )
+    pair_ids = [[pairs.ids_matching(connection, m) for m in ms] for ms in narrowing]
+    blocks = postings_by_pair(
+        connection, sorted({i for per_set in pair_ids for ids in per_set for i in ids})
+    )
+    candidates: list[Ids | None] = [
+        None if not ids else _intersection(ids, blocks) if all(ids) else _NONE for ids in pair_ids
+    ]
+    wanted = [c for c in candidates if c is not None and c.size]
+    if any(c is None for c in candidates):
         rows = [
             (series_id, packed)
             for series_id, packed in connection.execute(select(SERIES.c.id, SERIES.c.pairs))
         ]
-    elif not candidates.size:
-        return []
+    elif wanted:
+        rows = _series_rows(connection, _union(wanted))
     else:
-        rows = _series_rows(connection, candidates)
-    decoded = zip(
-        (row[0] for row in rows), pairs.decode(connection, [row[1] for row in rows]), strict=True
+        rows = []
+    labels_of = dict(
+        zip(
+            (row[0] for row in rows),
+            pairs.decode(connection, [row[1] for row in rows]),
+            strict=True,
+        )
     )
-    # Postings already guarantee the narrowing matchers; check only the others.
-    rest = [matcher for matcher in matchers if matcher not in narrowing]
-    if not rest:
-        return list(decoded)
-    return [(series_id, labels) for series_id, labels in decoded if matches_all(labels, rest)]
+    found: list[list[tuple[int, Labels]]] = []
+    for matchers, narrowed, ids in zip(matcher_sets, narrowing, candidates, strict=True):
+        # Postings already guarantee the narrowing matchers; check only the others.
+        rest = [matcher for matcher in matchers if matcher not in narrowed]
+        chosen = labels_of.items() if ids is None else _present(ids, labels_of)
+        found.append(
+            [(series_id, labels) for series_id, labels in chosen if matches_all(labels, rest)]
+        )
+    return found
+
+
+_NONE: Ids = np.empty(0, dtype=np.int64)
+
+
+def _present(ids: Ids, labels_of: dict[int, Labels]) -> list[tuple[int, Labels]]:
+    """The series of ``ids`` in ``labels_of``, in id order."""
+    return [
+        (series_id, labels_of[series_id]) for series_id in ids.tolist() if series_id in labels_of
+    ]
 
 
 def all_series(connection: Connection, pairs: LabelPairs | None = None) -> list[tuple[int, Labels]]:

@@ -11,7 +11,7 @@ from store.compaction import compact
 from store.db import write_transaction
 from store.querier import READ_SPAN_MS, StoreQuerier
 from store.samples import Sample, append_samples
-from store.series import SeriesIndex
+from store.series import SeriesIndex, select_series, select_series_many
 
 STEP_MS = 15_000
 END_MS = 4 * 3_600_000
@@ -69,3 +69,20 @@ def test_answers_match_single_selects_across_chunks_and_head(database: Engine) -
     first = together[2][0]
     assert first.timestamps[0] == END_MS - 1_800_000 + STEP_MS
     assert len(first.timestamps) == 1_800_000 // STEP_MS
+
+
+def test_series_for_many_matcher_sets_equal_each_set_alone(database: Engine) -> None:
+    _fill(database)
+    sets = [
+        [REQUESTS],
+        [REQUESTS, _m("job", MatchType.NOT_EQUAL, "api")],
+        [_m("job", MatchType.REGEX, "api|db"), _m("code", MatchType.EQUAL, "")],
+        [_m("__name__", MatchType.EQUAL, "absent")],
+        [_m("job", MatchType.NOT_REGEX, "web")],  # no narrowing matcher: every series read
+        [_m("code", MatchType.REGEX, "5..|2.."), _m("job", MatchType.EQUAL, "web")],
+    ]
+    with database.connect() as connection:
+        together = select_series_many(connection, sets)
+        alone = [select_series(connection, matchers) for matchers in sets]
+    assert [sorted(found) for found in together] == [sorted(found) for found in alone]
+    assert [len(found) for found in together] == [6, 4, 2, 0, 6, 2]

@@ -18,9 +18,9 @@ from alerts.dispatch import dispatch
 from alerts.manager import GroupResult, QueryFunc, RuleGroup, evaluate_group
 from alerts.rule_status import ERR, OK, EvaluationStatus, save_group_status
 from promql.engine import Engine as QueryEngine
+from promql.engine import parse_cached
 from promql.errors import ParseError
 from promql.labels import Labels
-from promql.parser import parse_expr
 from promql.querier import Querier
 from promql.values import Scalar, Vector
 from store.datasources import Datasource, LocalDatasource
@@ -78,9 +78,12 @@ class DatasourceQuery:
 
 
 def expression_error(expression: str) -> str | None:
-    """The parser's message for a rule expression, or None when it parses."""
+    """The parser's message for a rule expression, or None when it parses.
+
+    Parsed through the engine's cache, so evaluation finds the rule parsed at load.
+    """
     try:
-        parse_expr(expression)
+        parse_cached(expression)
     except ParseError as error:
         return str(error)
     return None

@@ -52,7 +52,7 @@ from sqlalchemy import Engine, func, select
 
 from alerts.config import AlertingConfig
 from alerts.manager import load_groups
-from alerts.rule_loop import GroupLoop, engine_query_func
+from alerts.rule_loop import GroupLoop, engine_query_func, expression_error
 from bench.procs import Child, free_port, http_get, wait_until
 from collectors.importers.openmetrics import label_transform, read_openmetrics
 from demo import SERVICES, HistoryScrape, iter_history
@@ -323,7 +323,8 @@ def evaluate_cycles(
     profile: bool,
 ) -> EvalFigures:
     """Every rule group once per 15-s cycle on the injected clock, in this one thread."""
-    groups = load_groups([rules_path], default_interval=INTERVAL_S)
+    # Loaded as the agent loads them: validating each expression parses it once.
+    groups = load_groups([rules_path], default_interval=INTERVAL_S, validate_expr=expression_error)
     # The agent's rule querier (console.jobs.rule_querier): one head listing per burst.
     query = engine_query_func(
         QueryEngine(), StoreQuerier(engine, head_cache=HeadCache(listing_seconds=0.5))

@@ -406,7 +406,7 @@ def _finish_labels(block: InstantBlock) -> InstantBlock:
 
 
 @functools.lru_cache(maxsize=4096)
-def _parse_cached(text: str) -> Expr:
+def parse_cached(text: str) -> Expr:
     """Parse once per distinct text: rules and dashboards send the same queries every cycle,
     and the AST is immutable, so sharing it is safe (parse errors are not cached)."""
     from promql.parser import parse_expr  # the parser is only needed for text queries
@@ -426,7 +426,7 @@ class Engine:
     def _prepare(self, query: str | Expr) -> Expr:
         if not isinstance(query, str):
             return query
-        return _parse_cached(query)
+        return parse_cached(query)
 
     def _evaluate(self, querier: Querier, expr: Expr, steps: IntArray) -> Block:
         evaluator = _Evaluator(

@@ -227,7 +227,7 @@ def evaluate_group(
             except RuleEvaluationError as error:
                 alerts, transitions = error.alerts, []
                 result.fail(rule, str(error))
-            save_states(connection, rule.key, alerts)
+            save_states(connection, rule.key, alerts, previous.get(rule.key, {}))
             result.transitions.extend(transitions)
             result.series.extend(alerts_series(rule, alerts.values()))
             result.rule_seconds[rule.key] += timer() - started

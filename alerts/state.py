@@ -93,32 +93,43 @@ def _values(rule_key: str, alert: ActiveAlert) -> dict[str, object]:
     }
 
 
-def save_states(connection: Connection, rule_key: str, alerts: Mapping[int, ActiveAlert]) -> None:
-    """Make the stored alerts of ``rule_key`` exactly ``alerts`` (last_sent_at kept)."""
-    existing = set(
-        connection.scalars(
-            select(AlertState.fingerprint).where(AlertState.rule_key == rule_key)
-        ).all()
-    )
-    gone = existing - alerts.keys()
+def save_states(
+    connection: Connection,
+    rule_key: str,
+    alerts: Mapping[int, ActiveAlert],
+    stored: Mapping[int, ActiveAlert] | None = None,
+) -> None:
+    """Make the stored alerts of ``rule_key`` exactly ``alerts`` (last_sent_at kept).
+
+    ``stored``: what ``load_states`` read for the rule earlier in this
+    transaction; rows it shows unchanged are not written again, and a rule
+    with no alerts before or now costs no statement at all.
+    """
+    if stored is None:
+        rows = select(*_COLUMNS).where(AlertState.rule_key == rule_key)
+        stored = {a.fingerprint: a for a in map(_alert_from_row, connection.execute(rows))}
+    gone = stored.keys() - alerts.keys()
     if gone:
         connection.execute(
             delete(AlertState).where(
                 AlertState.rule_key == rule_key, AlertState.fingerprint.in_(list(gone))
             )
         )
-    new_rows = [_values(rule_key, a) for fp, a in alerts.items() if fp not in existing]
+    new_rows = [_values(rule_key, a) for fp, a in alerts.items() if fp not in stored]
     if new_rows:
         connection.execute(sql_insert(AlertState), new_rows)
     for fp, alert in alerts.items():
-        if fp in existing:
-            values = _values(rule_key, alert)
-            del values["rule_key"], values["fingerprint"]
-            connection.execute(
-                update(AlertState)
-                .where(AlertState.rule_key == rule_key, AlertState.fingerprint == fp)
-                .values(**values)
-            )
+        if fp not in stored:
+            continue
+        values = _values(rule_key, alert)
+        if values == _values(rule_key, stored[fp]):
+            continue
+        del values["rule_key"], values["fingerprint"]
+        connection.execute(
+            update(AlertState)
+            .where(AlertState.rule_key == rule_key, AlertState.fingerprint == fp)
+            .values(**values)
+        )
 
 
 def prune_rules(connection: Connection, keep: Collection[str], now: float) -> None:

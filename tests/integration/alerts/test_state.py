@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select
 
 from alerts.alerting import FIRING, INACTIVE, PENDING, ActiveAlert
 from alerts.config import AlertingConfig
@@ -44,6 +45,31 @@ def test_states_round_trip_and_keep_last_sent_at(database: Engine) -> None:
     assert list(after) == [a.fingerprint]
     assert after[a.fingerprint].resolved_at == T0 + 120
     assert after[a.fingerprint].last_sent_at == T0 + 90  # owned by the dispatcher
+
+
+def test_saving_against_what_was_loaded_writes_only_what_changed(database: Engine) -> None:
+    a, b, c = alert("a", fired_at=T0), alert("b", PENDING), alert("c", PENDING)
+    with write_transaction(database) as connection:
+        save_states(connection, KEY, {a.fingerprint: a, b.fingerprint: b})
+    statements: list[str] = []
+
+    def note(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(database, "before_cursor_execute", note)
+    with write_transaction(database) as connection:
+        stored = load_states(connection, [KEY])[KEY]
+        statements.clear()
+        firing = ActiveAlert(**{**b.__dict__, "state": FIRING, "fired_at": T0 + 60})
+        save_states(connection, KEY, {a.fingerprint: a, b.fingerprint: firing}, stored)
+        assert [s.split()[0] for s in statements] == ["UPDATE"]  # b only: a is unchanged
+        statements.clear()
+        save_states(connection, "other", {}, {})
+        assert statements == []
+        save_states(connection, KEY, {c.fingerprint: c}, load_states(connection, [KEY])[KEY])
+        after = load_states(connection, [KEY])[KEY]
+    assert list(after) == [c.fingerprint]
+    event.remove(database, "before_cursor_execute", note)
 
 
 def test_removed_rules_resolve_then_disappear(database: Engine) -> None:

@@ -55,6 +55,7 @@ from alerts.manager import load_groups
 from alerts.rule_loop import GroupLoop, engine_query_func, expression_error
 from bench.procs import Child, free_port, http_get, wait_until
 from collectors.importers.openmetrics import label_transform, read_openmetrics
+from console.jobs import RULE_HEAD_LISTING_SECONDS
 from demo import SERVICES, HistoryScrape, iter_history
 from promql.engine import Engine as QueryEngine
 from promql.labels import make_labels
@@ -327,7 +328,8 @@ def evaluate_cycles(
     groups = load_groups([rules_path], default_interval=INTERVAL_S, validate_expr=expression_error)
     # The agent's rule querier (console.jobs.rule_querier): one head listing per burst.
     query = engine_query_func(
-        QueryEngine(), StoreQuerier(engine, head_cache=HeadCache(listing_seconds=0.5))
+        QueryEngine(),
+        StoreQuerier(engine, head_cache=HeadCache(listing_seconds=RULE_HEAD_LISTING_SECONDS)),
     )
     clock = [end]
     loops = [

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from promql.blocks import BoolArray, EvalError, FloatArray, InstantBlock, IntArray
-from promql.kahan import kahan_inc_arrays
+from promql.kahan import kahan_inc, kahan_inc_arrays
 from promql.labels import METRIC_NAME, Labels, make_labels
 from promql.values import format_float
 
@@ -172,6 +172,8 @@ def _lockstep_sum(vec: InstantBlock, ids: IntArray, n_groups: int) -> FloatArray
     the Kahan-compensated result is bit-for-bit the same.
     """
     steps = vec.values.shape[1]
+    if steps == 1:
+        return _scalar_sum(vec, ids, n_groups)
     order = np.argsort(ids, kind="stable")
     sorted_ids = ids[order]
     firsts = np.searchsorted(sorted_ids, np.arange(n_groups))
@@ -188,6 +190,20 @@ def _lockstep_sum(vec: InstantBlock, ids: IntArray, n_groups: int) -> FloatArray
         comp[groups] = np.where(mask, new_comp, comp[groups])
     with np.errstate(invalid="ignore"):
         return np.where(np.isinf(total), total, total + comp)
+
+
+def _scalar_sum(vec: InstantBlock, ids: IntArray, n_groups: int) -> FloatArray:
+    """``_lockstep_sum`` of a single step (an instant query, as rules make them) with
+    Python floats: the same additions in the same order, without an array operation
+    per member."""
+    totals = [0.0] * n_groups
+    comps = [0.0] * n_groups
+    rows = zip(ids.tolist(), vec.values[:, 0].tolist(), vec.present[:, 0].tolist(), strict=True)
+    for group, value, present in rows:
+        if present:
+            totals[group], comps[group] = kahan_inc(value, totals[group], comps[group])
+    sums = [t if math.isinf(t) else t + c for t, c in zip(totals, comps, strict=True)]
+    return np.asarray(sums, dtype=np.float64).reshape(n_groups, 1)
 
 
 def _reduce(

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Sequence
 
 from sqlalchemy import Connection, func, select
 
-from promql.labels import Labels
-from promql.matchers import Matcher
+from promql.labels import METRIC_NAME, Labels, get_label
+from promql.matchers import Matcher, MatchType
 from store.labelpairs import LabelPairs
 from store.series import SERIES, matches_all, select_series_many
 
@@ -36,6 +36,14 @@ Selection = dict[int, Labels]
 DEFAULT_MAX_SERIES = 300_000
 """Series held over all cached selections; label tuples are shared with ``LabelPairs``,
 so an entry costs about 100 bytes (30 MB at the bound)."""
+
+
+def _metric_name(key: Key) -> str | None:
+    """The metric name the selection requires, if it requires one."""
+    for matcher in key:
+        if matcher.name == METRIC_NAME and matcher.type is MatchType.EQUAL:
+            return matcher.value
+    return None
 
 
 def _key(matchers: Sequence[Matcher]) -> Key:
@@ -144,9 +152,15 @@ class SelectCache:
             return
         labels = pairs.decode(connection, [packed for _, packed in rows])
         new = list(zip((series_id for series_id, _ in rows), labels, strict=True))
+        # Most selections name their metric: they need only look at new series of that name.
+        by_name: dict[str, list[tuple[int, Labels]]] = defaultdict(list)
+        for item in new:
+            by_name[get_label(item[1], METRIC_NAME)].append(item)
         for key, selection in self._entries.items():
+            name = _metric_name(key)
+            candidates = new if name is None else by_name.get(name, [])
             before = len(selection)
-            selection.update(item for item in new if matches_all(item[1], key))
+            selection.update(item for item in candidates if matches_all(item[1], key))
             self._held += len(selection) - before
         self._recent.update(series_id for series_id, _ in rows)
         self._newest = max(self._newest, max(series_id for series_id, _ in rows))

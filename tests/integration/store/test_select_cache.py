@@ -94,3 +94,30 @@ def test_a_burst_of_selects_looks_for_new_series_once(database: Engine) -> None:
     clock.now = 0.6
     with database.connect() as connection:
         assert len(cache.select(connection, JOB_API, pairs)) == 2
+
+
+def test_new_series_join_the_selections_they_match_by_name_or_without_one(
+    database: Engine,
+) -> None:
+    cache = SelectCache(catch_up_seconds=0)
+    pairs = LabelPairs()
+    up_api = [Matcher("__name__", MatchType.EQUAL, "up"), *JOB_API]
+    down_api = [Matcher("__name__", MatchType.EQUAL, "down"), *JOB_API]
+    with write_transaction(database) as connection:
+        SeriesIndex().ids_for(connection, [_labels("a")])
+    with database.connect() as connection:
+        for matchers in (up_api, down_api, JOB_API):
+            cache.select(connection, matchers, pairs)
+    down = make_labels({"__name__": "down", "job": "api", "instance": "b"})
+    with write_transaction(database) as connection:
+        SeriesIndex().ids_for(connection, [_labels("c"), down, _labels("d", job="db")])
+    with database.connect() as connection:
+        names = [
+            sorted((dict(labels)["__name__"], dict(labels)["instance"]) for _, labels in found)
+            for found in cache.select_many(connection, [up_api, down_api, JOB_API], pairs)
+        ]
+    assert names == [
+        [("up", "a"), ("up", "c")],
+        [("down", "b")],
+        [("down", "b"), ("up", "a"), ("up", "c")],
+    ]

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
 
-from alerts.manager import generator_urls, load_groups, retire_removed_rules
+from alerts.manager import RuleGroup, generator_urls, load_groups, retire_removed_rules
 from alerts.outbox import deliver_due
 from alerts.rule_loop import GroupLoop, datasource_query_func, expression_error
 from alerts.rule_status import ReloadWatcher
@@ -26,7 +27,7 @@ from console.agent import AgentResources, PeriodicJob
 from console.config import LoadedConfig
 from promql.engine import Engine as QueryEngine
 from store.compaction import compact
-from store.datasources import LocalDatasource, build_datasources
+from store.datasources import Datasource, LocalDatasource, build_datasources
 from store.db import write_transaction
 from store.headcache import HeadCache
 from store.logs.backend import LogStore
@@ -112,6 +113,24 @@ def rule_querier(resources: AgentResources) -> StoreQuerier:
     )
 
 
+def prepare_rule_queries(
+    groups: Sequence[RuleGroup],
+    datasources: Mapping[str, Datasource],
+    datasource_of: Callable[[RuleGroup], str],
+) -> None:
+    """Let each datasource resolve its rules' selectors once, at load: the first
+    evaluation then finds the store's series already looked up. Only a head start:
+    a failure here is logged and evaluation looks them up itself."""
+    expressions: dict[str, list[str]] = defaultdict(list)
+    for group in groups:
+        expressions[datasource_of(group)].extend(rule.expr for rule in group.rules)
+    for name, queries in expressions.items():
+        try:
+            datasources[name].prepare(queries)
+        except Exception as error:  # an optimisation must not stop the rules loading
+            log.warning("could not resolve the selectors of rules on %s: %s", name, error)
+
+
 def rule_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[PeriodicJob]:
     config = loaded.config
     groups = load_groups(
@@ -123,7 +142,12 @@ def rule_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[Perio
     external_url = config.server.external_url or f"http://{config.server.bind}"
     local = LocalDatasource(QueryEngine(config.query.engine_options()), rule_querier(resources))
     datasources = build_datasources(config.datasources, local)
-    datasource_of = dict(loaded.rule_sources())
+    sources = dict(loaded.rule_sources())
+
+    def datasource_of(group: RuleGroup) -> str:
+        return sources.get(group.file, local.name)
+
+    prepare_rule_queries(groups, datasources, datasource_of)
     links = generator_urls(groups, external_url)
     return [
         PeriodicJob(
@@ -134,7 +158,7 @@ def rule_jobs(loaded: LoadedConfig, resources: AgentResources) -> Sequence[Perio
                 group,
                 resources.database,
                 resources.index,
-                datasource_query_func(datasources[datasource_of.get(group.file, local.name)]),
+                datasource_query_func(datasources[datasource_of(group)]),
                 config.alerting,
                 external_labels=config.global_.external_labels,
                 external_url=external_url,

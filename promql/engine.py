@@ -47,10 +47,17 @@ from promql.errors import PromQLError
 from promql.functions_impl import FUNCTIONS, CallArgs
 from promql.gcpause import gc_paused
 from promql.labels import METRIC_NAME, Labels, make_labels
-from promql.matchers import MatchType
-from promql.prefetch import prefetched
+from promql.matchers import Matcher, MatchType
+from promql.prefetch import ResolvesSeries, prefetched
 from promql.querier import Querier
-from promql.selections import Grid, Selection, selections, selector_window, subquery_grid
+from promql.selections import (
+    Grid,
+    Selection,
+    selections,
+    selector_matchers,
+    selector_window,
+    subquery_grid,
+)
 from promql.values import ArraySeries, Matrix, Sample, Scalar, Series, String, Value, Vector
 
 __all__ = [
@@ -438,6 +445,20 @@ class Engine:
             self.clock,
         )
         return evaluator.eval(expr, steps)
+
+    def prepare(self, querier: Querier, queries: Sequence[str | Expr]) -> None:
+        """Resolve the selectors of queries that will run again and again (rules), if the
+        querier keeps resolved series: the first evaluation then finds them ready."""
+        if not isinstance(querier, ResolvesSeries):
+            return
+        matcher_sets: dict[tuple[Matcher, ...], None] = {}
+        for query in queries:
+            try:
+                expr = self._prepare(query)
+            except PromQLError:
+                continue
+            matcher_sets.update(dict.fromkeys(selector_matchers(expr)))
+        querier.resolve(list(matcher_sets))
 
     def prefetch(self, querier: Querier, queries: Sequence[str | Expr], time_s: float) -> Querier:
         """A querier with every selection of these instant queries at ``time_s`` read at once.

@@ -26,6 +26,13 @@ class SelectsMany(Protocol):
         ...
 
 
+@runtime_checkable
+class ResolvesSeries(Protocol):
+    def resolve(self, matcher_sets: Sequence[tuple[Matcher, ...]]) -> None:
+        """Find the series of these matcher sets now, ahead of the selects that need them."""
+        ...
+
+
 class PrefetchedQuerier:
     """A querier whose planned selections are already answered."""
 

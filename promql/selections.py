@@ -121,3 +121,10 @@ def _walk(node: Expr, grid: Grid, lookback_ms: int, subquery_step_ms: int) -> It
         return
     for child in node.children():
         yield from _walk(child, grid, lookback_ms, subquery_step_ms)
+
+
+def selector_matchers(expr: Expr) -> Iterator[tuple[Matcher, ...]]:
+    """The matchers of every selector in ``expr``, ordered as ``Selection.of`` orders them."""
+    for node in expr.walk():
+        if A.kind(node) == "vector_selector":
+            yield Selection.of(A.selector_matchers(node), 0, 0).matchers

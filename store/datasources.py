@@ -36,6 +36,10 @@ class Datasource(Protocol):
 
     def range_query(self, expression: str, start: float, end: float, step: float) -> Matrix: ...
 
+    def prepare(self, expressions: Sequence[str]) -> None:
+        """Get ready for queries that will be asked every evaluation (rule expressions)."""
+        ...
+
     def prefetched(self, expressions: Sequence[str], at: float) -> Datasource:
         """This datasource for a batch of instant queries at ``at`` (a rule group's
         evaluation): the same answers, read together where that is cheaper."""
@@ -55,6 +59,9 @@ class LocalDatasource:
 
     def range_query(self, expression: str, start: float, end: float, step: float) -> Matrix:
         return self._engine.range_query(self._querier, expression, start, end, step)
+
+    def prepare(self, expressions: Sequence[str]) -> None:
+        self._engine.prepare(self._querier, expressions)
 
     def prefetched(self, expressions: Sequence[str], at: float) -> LocalDatasource:
         querier = self._engine.prefetch(self._querier, expressions, at)
@@ -105,6 +112,9 @@ class PrometheusDatasource:
     ) -> None:
         self.name = config.name
         self._client = connect(config)
+
+    def prepare(self, expressions: Sequence[str]) -> None:
+        pass  # the server keeps its own index
 
     def prefetched(self, expressions: Sequence[str], at: float) -> PrometheusDatasource:
         return self  # each query is one request to the server; nothing to share

@@ -34,6 +34,11 @@ class StoreQuerier:
     def select(self, matchers: Sequence[Matcher], start_ms: int, end_ms: int) -> list[SeriesData]:
         return self.select_many([Selection.of(matchers, start_ms, end_ms)])[0]
 
+    def resolve(self, matcher_sets: Sequence[tuple[Matcher, ...]]) -> None:
+        """Put the series of these matcher sets in the select cache, in one index read."""
+        with self._engine.connect() as connection:
+            self._select_cache.select_many(connection, matcher_sets, self._pairs)
+
     def select_many(self, selections: Sequence[Selection]) -> list[list[SeriesData]]:
         """Each selection's answer, with the samples of selections whose windows lie
         close together read in one query over the union of their series."""

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
+from typing import Any
 
+from sqlalchemy import Engine, event
+
+from promql.engine import Engine as QueryEngine
 from promql.labels import make_labels
 from promql.matchers import Matcher, MatchType
 from promql.selections import Selection
+from promql.values import Vector
 from store.compaction import compact
 from store.db import write_transaction
 from store.querier import READ_SPAN_MS, StoreQuerier
@@ -86,3 +90,22 @@ def test_series_for_many_matcher_sets_equal_each_set_alone(database: Engine) -> 
         alone = [select_series(connection, matchers) for matchers in sets]
     assert [sorted(found) for found in together] == [sorted(found) for found in alone]
     assert [len(found) for found in together] == [6, 4, 2, 0, 6, 2]
+
+
+def test_rules_prepared_at_load_select_without_reading_the_index(database: Engine) -> None:
+    _fill(database)
+    querier = StoreQuerier(database)
+    rules = ['sum(rate(requests{code=~"5.."}[5m])) / sum(rate(requests[5m]))', "up == 0"]
+    QueryEngine().prepare(querier, [*rules, "not ( parsable"])
+    statements: list[str] = []
+
+    def note(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(database, "before_cursor_execute", note)
+    try:
+        values = [QueryEngine().instant_query(querier, rule, END_MS / 1000) for rule in rules]
+    finally:
+        event.remove(database, "before_cursor_execute", note)
+    assert not [s for s in statements if "postings" in s or "label_pairs" in s]
+    assert [len(value.samples) for value in values if isinstance(value, Vector)] == [1, 0]

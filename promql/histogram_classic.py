@@ -264,6 +264,11 @@ def _quantile_full(q: FloatArray, bounds: FloatArray, counts: FloatArray) -> Flo
     return np.where(usable, result, math.nan)
 
 
+_PER_CELL_UP_TO = 16
+"""Up to this many (group, step) cells, ``bucket_quantile`` runs cell by cell: the
+array path costs a dozen NumPy calls per bucket whatever the number of cells."""
+
+
 def histogram_quantile(q: FloatArray, vec: InstantBlock) -> InstantBlock:
     """Vectorised over groups and steps where every bucket is present and finite.
 
@@ -291,6 +296,11 @@ def histogram_quantile(q: FloatArray, vec: InstantBlock) -> InstantBlock:
         else:
             _reduce_cells(vec, rows, bounds, reduce, values[g], present[g], None)
     for groups in by_size.values():
+        if len(groups) * steps <= _PER_CELL_UP_TO:
+            for g in groups:  # a rule's few histograms: Python beats setting up arrays
+                rows, bounds = members[g]
+                _reduce_cells(vec, rows, bounds, reduce, values[g], present[g], None)
+            continue
         rows_m = np.array([sorted_members[g][0] for g in groups], dtype=np.int64)
         bounds_m = np.array([sorted_members[g][1] for g in groups], dtype=np.float64)
         counts = vec.values[rows_m]

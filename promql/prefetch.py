@@ -11,6 +11,7 @@ that was not planned) to the querier itself.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
@@ -34,18 +35,33 @@ class ResolvesSeries(Protocol):
 
 
 class PrefetchedQuerier:
-    """A querier whose planned selections are already answered."""
+    """A querier whose planned selections are already answered.
 
-    def __init__(self, base: Querier, answers: Mapping[Selection, Sequence[SeriesData]]) -> None:
+    Each answer is kept for as many selects as were planned for it, then let
+    go, so a group's data is not all held until its last rule has run.
+    """
+
+    def __init__(
+        self,
+        base: Querier,
+        answers: Mapping[Selection, Sequence[SeriesData]],
+        uses: Mapping[Selection, int] | None = None,
+    ) -> None:
         self._base = base
-        self._answers = answers
+        self._answers = dict(answers)
+        self._uses = Counter(uses) if uses is not None else None
 
     def select(
         self, matchers: Sequence[Matcher], start_ms: int, end_ms: int
     ) -> Sequence[SeriesData]:
-        answer = self._answers.get(Selection.of(matchers, start_ms, end_ms))
+        selection = Selection.of(matchers, start_ms, end_ms)
+        answer = self._answers.get(selection)
         if answer is None:
             return self._base.select(matchers, start_ms, end_ms)
+        if self._uses is not None:
+            self._uses[selection] -= 1
+            if self._uses[selection] <= 0:
+                del self._answers[selection]
         return answer
 
     def label_names(self, matchers: Sequence[Matcher] = ()) -> list[str]:
@@ -55,9 +71,19 @@ class PrefetchedQuerier:
         return self._base.label_values(name, matchers)
 
 
+PREFETCH_SPAN_MS = 3_600_000
+"""Selections over longer windows (a day's rate, say) are left to their own select:
+holding them for a whole group's evaluation would cost more memory than the
+query it saves."""
+
+
 def prefetched(querier: Querier, planned: Sequence[Selection]) -> Querier:
     """``querier`` with ``planned`` answered in one ``select_many``, if it has one."""
-    if not planned or not isinstance(querier, SelectsMany):
+    if not isinstance(querier, SelectsMany):
         return querier
-    unique = list(dict.fromkeys(planned))
-    return PrefetchedQuerier(querier, dict(zip(unique, querier.select_many(unique), strict=True)))
+    uses = Counter(s for s in planned if s.end_ms - s.start_ms < PREFETCH_SPAN_MS)
+    if not uses:
+        return querier
+    unique = list(uses)
+    answers = dict(zip(unique, querier.select_many(unique), strict=True))
+    return PrefetchedQuerier(querier, answers, uses)

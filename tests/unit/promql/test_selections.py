@@ -129,3 +129,21 @@ def test_a_selection_not_planned_goes_to_the_querier() -> None:
 def test_a_querier_without_select_many_is_used_as_it_is() -> None:
     querier = load(DATA)
     assert Engine().prefetch(querier, QUERIES, 3600.0) is querier
+
+
+def test_an_answer_is_let_go_after_its_planned_uses() -> None:
+    querier = _recording()
+    bound = Engine().prefetch(querier, ["up", "up > 0"], 3600.0)
+    for _ in range(2):
+        Engine().instant_query(bound, "up", 3600.0)
+    assert querier.asked == []
+    Engine().instant_query(bound, "up", 3600.0)  # a third use was not planned
+    assert len(querier.asked) == 1
+
+
+def test_long_windows_are_left_to_their_own_select() -> None:
+    querier = _recording()
+    bound = Engine().prefetch(querier, ["rate(up[1d])", "rate(up[5m])"], 7000.0)
+    assert querier.batches == [1]
+    Engine().instant_query(bound, "rate(up[1d])", 7000.0)
+    assert [s.end_ms - s.start_ms for s in querier.asked] == [86_400_000 - 1]

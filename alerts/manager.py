@@ -187,8 +187,14 @@ def evaluate_group(
     external_labels: Mapping[str, str] | None = None,
     external_url: str = "",
     timer: Callable[[], float] = time.perf_counter,
+    on_recorded: Callable[[list[Sample], float], None] | None = None,
 ) -> GroupResult:
-    """Evaluate every rule of ``group`` at ``now`` and persist its alerts' states."""
+    """Evaluate every rule of ``group`` at ``now`` and persist its alerts' states.
+
+    Rules run in order, and a recording rule's samples go to ``on_recorded`` at
+    once, so a later rule of the group that reads them sees this evaluation's
+    values, as in Prometheus (which commits each rule's output before the next).
+    """
     result = GroupResult(timestamp=now - group.query_offset)
     answers: dict[str, list[Sample]] = {}
     for rule in group.rules:
@@ -197,22 +203,24 @@ def evaluate_group(
             answers[rule.key] = query(rule.expr, result.timestamp)
         except Exception as error:  # a failing query must not stop the other rules
             result.fail(rule, f"query failed: {error}")
+        if isinstance(rule, RecordingRule) and rule.key in answers:
+            try:
+                recorded = record(rule, answers[rule.key], group.limit)
+            except RuleEvaluationError as error:
+                result.fail(rule, str(error))
+            else:
+                result.series.extend(recorded)
+                if on_recorded is not None:
+                    on_recorded(recorded, result.timestamp)
         result.rule_seconds[rule.key] = timer() - started
     alerting = [r for r in group.rules if isinstance(r, AlertingRule)]
     templates_query = template_query(query)
     with write_transaction(engine) as connection:
         previous = load_states(connection, [r.key for r in alerting])
-        for rule in group.rules:
+        for rule in alerting:
             if rule.key not in answers:
                 continue
             started = timer()
-            if isinstance(rule, RecordingRule):
-                try:
-                    result.series.extend(record(rule, answers[rule.key], group.limit))
-                except RuleEvaluationError as error:
-                    result.fail(rule, str(error))
-                result.rule_seconds[rule.key] += timer() - started
-                continue
             bound = bind_templates(rule, EvaluationContext(rule.name, now, templates_query))
             try:
                 alerts, transitions = evaluate_alert_rule(

@@ -76,6 +76,10 @@ class DatasourceQuery:
         a group's rules share their selectors, and one read serves them all."""
         return DatasourceQuery(self._datasource.prefetched(expressions, at))
 
+    def recorded(self, samples: Sequence[tuple[Labels, float]], at: float) -> None:
+        """A recording rule's output, for the rest of this evaluation to see."""
+        self._datasource.record(samples, at)
+
 
 def expression_error(expression: str) -> str | None:
     """The parser's message for a rule expression, or None when it parses.
@@ -126,14 +130,17 @@ class GroupLoop:
         now = self._clock()
         started = self._timer()
         query = self._query
+        on_recorded = None
         if isinstance(query, DatasourceQuery):
             at = now - self.group.query_offset
             query = query.for_evaluation([rule.expr for rule in self.group.rules], at)
+            on_recorded = query.recorded
         result = evaluate_group(
             self._database,
             self.group,
             query,
             now,
+            on_recorded=on_recorded,
             external_labels=self._external_labels,
             external_url=self._external_url,
             timer=self._timer,

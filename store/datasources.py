@@ -17,7 +17,8 @@ from pydantic import Field, SecretStr
 
 from promql.engine import Engine as QueryEngine
 from promql.errors import PromQLError
-from promql.labels import make_labels
+from promql.labels import Labels, make_labels
+from promql.overlay import OverlayQuerier
 from promql.querier import Querier
 from promql.values import Matrix, Sample, Scalar, Series, String, Value, Vector
 from store.configfile import ConfigModel, Duration
@@ -45,6 +46,11 @@ class Datasource(Protocol):
         evaluation): the same answers, read together where that is cheaper."""
         ...
 
+    def record(self, samples: Sequence[tuple[Labels, float]], at: float) -> None:
+        """Samples a rule recorded at ``at``, for the next queries of the same evaluation
+        to see before they are stored (a no-op where the data lives elsewhere)."""
+        ...
+
 
 class LocalDatasource:
     """Vigil's own engine over its own store."""
@@ -64,8 +70,13 @@ class LocalDatasource:
         self._engine.prepare(self._querier, expressions)
 
     def prefetched(self, expressions: Sequence[str], at: float) -> LocalDatasource:
-        querier = self._engine.prefetch(self._querier, expressions, at)
+        querier = OverlayQuerier(self._engine.prefetch(self._querier, expressions, at))
         return LocalDatasource(self._engine, querier, self.name)
+
+    def record(self, samples: Sequence[tuple[Labels, float]], at: float) -> None:
+        if isinstance(self._querier, OverlayQuerier):
+            for labels, value in samples:
+                self._querier.add(labels, round(at * 1000), value)
 
 
 class DatasourceConfig(ConfigModel):
@@ -118,6 +129,9 @@ class PrometheusDatasource:
 
     def prefetched(self, expressions: Sequence[str], at: float) -> PrometheusDatasource:
         return self  # each query is one request to the server; nothing to share
+
+    def record(self, samples: Sequence[tuple[Labels, float]], at: float) -> None:
+        pass  # recorded series go to Vigil's store, which this server does not read
 
     def instant_query(self, expression: str, at: float) -> Value:
         result = self._call(lambda: self._client.custom_query(expression, params={"time": at}))

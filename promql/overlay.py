@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from promql.labels import Labels, get_label
-from promql.matchers import Matcher
+from promql.labels import METRIC_NAME, Labels, get_label
+from promql.matchers import Matcher, MatchType
 from promql.querier import Querier, SeriesData
 
 
@@ -23,10 +23,21 @@ class OverlayQuerier:
 
     def __init__(self, base: Querier) -> None:
         self._base = base
-        self._extra: dict[Labels, dict[int, float]] = {}
+        self._by_name: dict[str, dict[Labels, dict[int, float]]] = {}
+        """Extra samples by metric name, then series, then time."""
 
     def add(self, labels: Labels, t_ms: int, value: float) -> None:
-        self._extra.setdefault(labels, {})[t_ms] = value
+        named = self._by_name.setdefault(get_label(labels, METRIC_NAME), {})
+        named.setdefault(labels, {})[t_ms] = value
+
+    def _candidates(self, matchers: Sequence[Matcher]) -> dict[Labels, dict[int, float]]:
+        """The extra series a selection could match: those of its metric, if it names one."""
+        for matcher in matchers:
+            if matcher.name == METRIC_NAME and matcher.type is MatchType.EQUAL:
+                return self._by_name.get(matcher.value, {})
+        return {
+            labels: points for named in self._by_name.values() for labels, points in named.items()
+        }
 
     def select(
         self, matchers: Sequence[Matcher], start_ms: int, end_ms: int
@@ -34,7 +45,7 @@ class OverlayQuerier:
         stored = self._base.select(matchers, start_ms, end_ms)
         extra = {
             labels: {t: v for t, v in points.items() if start_ms <= t <= end_ms}
-            for labels, points in self._extra.items()
+            for labels, points in self._candidates(matchers).items()
             if all(m.matches(get_label(labels, m.name)) for m in matchers)
         }
         extra = {labels: points for labels, points in extra.items() if points}

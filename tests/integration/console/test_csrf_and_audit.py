@@ -99,6 +99,7 @@ def test_audit_entries_are_escaped(admin: FlaskClient) -> None:
 def secret_config() -> dict[str, Any]:
     return {
         "auth": {"anonymous_read": False, "secret_key": "sk-s3cr3t"},
+        "logs": {"tail_seconds": 1},  # every GET is read to its end, the live tail too
         "alerting": ALERTING,
         "datasources": [
             {

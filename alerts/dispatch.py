@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select, text
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -268,6 +268,13 @@ def save_groups(connection: Connection, advance: Advance) -> None:
         connection.execute(delete(AlertGroup).where(AlertGroup.id.in_(list(ids))))
     for chunk in batched(rows):
         connection.execute(insert(AlertGroup), list(chunk))
+
+
+def flush_due(engine: Engine, now: float) -> bool:
+    """Whether an aggregation group is due to flush at ``now`` (one indexed read)."""
+    with engine.connect() as connection:
+        first = connection.execute(select(func.min(AlertGroup.next_flush_at))).scalar()
+    return first is not None and first <= now
 
 
 def dispatch(

@@ -14,7 +14,7 @@ from prometheus_client import Counter, Gauge
 from sqlalchemy import Engine
 
 from alerts.config import AlertingConfig
-from alerts.dispatch import dispatch
+from alerts.dispatch import dispatch, flush_due
 from alerts.manager import GroupResult, QueryFunc, RuleGroup, evaluate_group
 from alerts.rule_status import ERR, OK, EvaluationStatus, save_group_status
 from promql.engine import Engine as QueryEngine
@@ -124,6 +124,7 @@ class GroupLoop:
         self._on_enqueued = on_enqueued
         """Called when a dispatch added outbox rows (the agent wakes its delivery job)."""
         self.last_result: GroupResult | None = None
+        self._dispatched = False
 
     def run_once(self) -> GroupResult:
         """Evaluate, store the samples and the group's status, then plan notifications."""
@@ -171,15 +172,32 @@ class GroupLoop:
         GROUP_LAST_EVALUATION.labels(self.group.key).set(now)
         if result.rule_errors:
             EVALUATION_FAILURES.labels(self.group.key).inc(len(result.rule_errors))
-        added = dispatch(
-            self._database,
-            self._alerting,
-            now,
-            external_labels=self._external_labels,
-            external_url=self._external_url,
-            generator_urls=self._generator_urls,
-        )
-        if added and self._on_enqueued is not None:
-            self._on_enqueued()
+        if self._needs_dispatch(result, now):
+            added = dispatch(
+                self._database,
+                self._alerting,
+                now,
+                external_labels=self._external_labels,
+                external_url=self._external_url,
+                generator_urls=self._generator_urls,
+            )
+            self._dispatched = True
+            if added and self._on_enqueued is not None:
+                self._on_enqueued()
         self.last_result = result
         return result
+
+    def _needs_dispatch(self, result: GroupResult, now: float) -> bool:
+        """Dispatch after the first evaluation (the routes may be new), when an alert
+        changed state or a rule failed, and when an aggregation group is due to flush.
+
+        Between those, dispatching would only find nothing to send: new groups open
+        when an alert starts firing, and everything else waits for a group's flush.
+        Skipping it spares every quiet group a read of every alert in the store.
+        """
+        return (
+            not self._dispatched
+            or bool(result.transitions)
+            or bool(result.rule_errors)
+            or flush_due(self._database, now)
+        )

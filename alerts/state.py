@@ -9,6 +9,7 @@ never overwritten here.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Collection, Iterable, Mapping
@@ -28,7 +29,10 @@ def _labels_json(labels: Labels) -> str:
     return json.dumps([list(pair) for pair in labels], separators=(",", ":"))
 
 
+@functools.lru_cache(maxsize=65_536)
 def _labels_from_json(text: str) -> Labels:
+    """Cached: every dispatch reads every alert's labels and annotations back, and
+    they rarely change; the tuples are immutable, so sharing them is safe."""
     return tuple((str(name), str(value)) for name, value in json.loads(text))
 
 

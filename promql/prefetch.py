@@ -22,8 +22,9 @@ from promql.selections import Selection
 
 @runtime_checkable
 class SelectsMany(Protocol):
-    def select_many(self, selections: Sequence[Selection]) -> list[list[SeriesData]]:
-        """The answer ``select`` would give to each selection, in order."""
+    def select_many(self, selections: Sequence[Selection]) -> list[list[SeriesData] | None]:
+        """The answer ``select`` would give to each selection, in order; None for one
+        it chose not to read ahead (too much data), which ``select`` answers later."""
         ...
 
 
@@ -85,5 +86,6 @@ def prefetched(querier: Querier, planned: Sequence[Selection]) -> Querier:
     if not uses:
         return querier
     unique = list(uses)
-    answers = dict(zip(unique, querier.select_many(unique), strict=True))
+    read = zip(unique, querier.select_many(unique), strict=True)
+    answers = {selection: answer for selection, answer in read if answer is not None}
     return PrefetchedQuerier(querier, answers, uses)

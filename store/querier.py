@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from sqlalchemy import Connection, Engine, func, select
@@ -32,17 +32,28 @@ class StoreQuerier:
         self._pairs = LabelPairs()
 
     def select(self, matchers: Sequence[Matcher], start_ms: int, end_ms: int) -> list[SeriesData]:
-        return self.select_many([Selection.of(matchers, start_ms, end_ms)])[0]
+        answer = self._select([Selection.of(matchers, start_ms, end_ms)], max_series=None)[0]
+        assert answer is not None  # no budget: every selection is read
+        return answer
 
     def resolve(self, matcher_sets: Sequence[tuple[Matcher, ...]]) -> None:
         """Put the series of these matcher sets in the select cache, in one index read."""
         with self._engine.connect() as connection:
             self._select_cache.select_many(connection, matcher_sets, self._pairs)
 
-    def select_many(self, selections: Sequence[Selection]) -> list[list[SeriesData]]:
+    def select_many(self, selections: Sequence[Selection]) -> list[list[SeriesData] | None]:
         """Each selection's answer, with the samples of selections whose windows lie
-        close together read in one query over the union of their series."""
-        answers: list[list[SeriesData]] = [[] for _ in selections]
+        close together read in one query over the union of their series.
+
+        Selections beyond ``PREFETCH_MAX_SERIES`` series in all are not read (None):
+        their own selects read them one at a time, as the evaluation reaches them.
+        """
+        return self._select(selections, max_series=PREFETCH_MAX_SERIES)
+
+    def _select(
+        self, selections: Sequence[Selection], *, max_series: int | None
+    ) -> list[list[SeriesData] | None]:
+        answers: list[list[SeriesData] | None] = [None for _ in selections]
         with self._engine.connect() as connection:
             matcher_sets = list(dict.fromkeys(selection.matchers for selection in selections))
             series = dict(
@@ -52,7 +63,9 @@ class StoreQuerier:
                     strict=True,
                 )
             )
-            for members in _reads(selections):
+            chosen = _within_budget(selections, series, max_series)
+            for members in _reads([selections[index] for index in chosen]):
+                members = [chosen[member] for member in members]
                 wanted = {
                     series_id
                     for index in members
@@ -114,6 +127,29 @@ class StoreQuerier:
                 for _, labels in _series(connection, matchers, window, self._pairs)
             }
         return sorted(value for value in values if value)
+
+
+PREFETCH_MAX_SERIES = 50_000
+"""Series a batch of selections may read ahead in all: about 40 MB at 30 minutes of
+15-s samples each; what a group selects beyond that is read as it is needed."""
+
+
+def _within_budget(
+    selections: Sequence[Selection],
+    series: Mapping[tuple[Matcher, ...], list[tuple[int, Labels]]],
+    max_series: int | None,
+) -> list[int]:
+    """Indices of the selections to read now, in order, within ``max_series`` in all."""
+    if max_series is None:
+        return list(range(len(selections)))
+    chosen: list[int] = []
+    held: set[int] = set()
+    for index, selection in enumerate(selections):
+        new = {series_id for series_id, _ in series[selection.matchers]} - held
+        if len(held) + len(new) <= max_series:
+            held |= new
+            chosen.append(index)
+    return chosen
 
 
 READ_SPAN_MS = 3_600_000

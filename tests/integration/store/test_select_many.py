@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, event
 
 from promql.engine import Engine as QueryEngine
@@ -11,6 +12,7 @@ from promql.labels import make_labels
 from promql.matchers import Matcher, MatchType
 from promql.selections import Selection
 from promql.values import Vector
+from store import querier as store_querier
 from store.compaction import compact
 from store.db import write_transaction
 from store.querier import READ_SPAN_MS, StoreQuerier
@@ -109,3 +111,20 @@ def test_rules_prepared_at_load_select_without_reading_the_index(database: Engin
         event.remove(database, "before_cursor_execute", note)
     assert not [s for s in statements if "postings" in s or "label_pairs" in s]
     assert [len(value.samples) for value in values if isinstance(value, Vector)] == [1, 0]
+
+
+def test_selections_beyond_the_series_budget_are_left_for_later(
+    database: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fill(database)
+    monkeypatch.setattr(store_querier, "PREFETCH_MAX_SERIES", 4)
+    querier = StoreQuerier(database)
+    answers = querier.select_many(SELECTIONS[:5])
+    # 2 series (api), then 3 with code 5xx (1 more: 3), then all 6 requests: over 4.
+    assert [None if a is None else len(a) for a in answers] == [2, 3, None, None, None]
+    rules = ["sum(rate(requests[5m]))", 'rate(requests{job="api"}[5m])']
+    bound = QueryEngine().prefetch(querier, rules, END_MS / 1000)
+    for rule in rules:
+        assert QueryEngine().instant_query(
+            bound, rule, END_MS / 1000
+        ) == QueryEngine().instant_query(StoreQuerier(database), rule, END_MS / 1000)

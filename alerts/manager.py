@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from alerts.alerting import (
+    ActiveAlert,
     AlertingRule,
     RuleEvaluationError,
     Sample,
@@ -191,54 +192,56 @@ def evaluate_group(
 ) -> GroupResult:
     """Evaluate every rule of ``group`` at ``now`` and persist its alerts' states.
 
-    Rules run in order, and a recording rule's samples go to ``on_recorded`` at
-    once, so a later rule of the group that reads them sees this evaluation's
-    values, as in Prometheus (which commits each rule's output before the next).
+    Rules run in order, and what each produces (a recording rule's samples, an
+    alerting rule's ``ALERTS`` and ``ALERTS_FOR_STATE``) goes to ``on_recorded`` at
+    once, so a later rule of the group sees this evaluation's values, as in
+    Prometheus, which commits each rule's output before the next rule runs.
     """
     result = GroupResult(timestamp=now - group.query_offset)
-    answers: dict[str, list[Sample]] = {}
+    alerting = [r for r in group.rules if isinstance(r, AlertingRule)]
+    with engine.connect() as connection:
+        previous = load_states(connection, [r.key for r in alerting])
+    templates_query = template_query(query)
+    evaluated: list[tuple[AlertingRule, dict[int, ActiveAlert]]] = []
     for rule in group.rules:
         started = timer()
+        produced: list[Sample] = []
         try:
-            answers[rule.key] = query(rule.expr, result.timestamp)
+            answer = query(rule.expr, result.timestamp)
         except Exception as error:  # a failing query must not stop the other rules
             result.fail(rule, f"query failed: {error}")
-        if isinstance(rule, RecordingRule) and rule.key in answers:
-            try:
-                recorded = record(rule, answers[rule.key], group.limit)
-            except RuleEvaluationError as error:
-                result.fail(rule, str(error))
+        else:
+            if isinstance(rule, RecordingRule):
+                try:
+                    produced = record(rule, answer, group.limit)
+                except RuleEvaluationError as error:
+                    result.fail(rule, str(error))
             else:
-                result.series.extend(recorded)
-                if on_recorded is not None:
-                    on_recorded(recorded, result.timestamp)
+                bound = bind_templates(rule, EvaluationContext(rule.name, now, templates_query))
+                try:
+                    alerts, transitions = evaluate_alert_rule(
+                        bound,
+                        answer,
+                        previous.get(rule.key, {}),
+                        now,
+                        external_labels,
+                        external_url=external_url,
+                        limit=group.limit,
+                    )
+                except RuleEvaluationError as error:
+                    alerts, transitions = error.alerts, []
+                    result.fail(rule, str(error))
+                evaluated.append((rule, alerts))
+                result.transitions.extend(transitions)
+                produced = alerts_series(rule, alerts.values())
+        if produced:
+            result.series.extend(produced)
+            if on_recorded is not None:
+                on_recorded(produced, result.timestamp)
         result.rule_seconds[rule.key] = timer() - started
-    alerting = [r for r in group.rules if isinstance(r, AlertingRule)]
-    templates_query = template_query(query)
     with write_transaction(engine) as connection:
-        previous = load_states(connection, [r.key for r in alerting])
-        for rule in alerting:
-            if rule.key not in answers:
-                continue
-            started = timer()
-            bound = bind_templates(rule, EvaluationContext(rule.name, now, templates_query))
-            try:
-                alerts, transitions = evaluate_alert_rule(
-                    bound,
-                    answers[rule.key],
-                    previous.get(rule.key, {}),
-                    now,
-                    external_labels,
-                    external_url=external_url,
-                    limit=group.limit,
-                )
-            except RuleEvaluationError as error:
-                alerts, transitions = error.alerts, []
-                result.fail(rule, str(error))
+        for rule, alerts in evaluated:
             save_states(connection, rule.key, alerts, previous.get(rule.key, {}))
-            result.transitions.extend(transitions)
-            result.series.extend(alerts_series(rule, alerts.values()))
-            result.rule_seconds[rule.key] += timer() - started
     return result
 
 

@@ -1,5 +1,6 @@
-"""A rule sees the output of the recording rules above it in its group, from the same
-evaluation, as in Prometheus: the alert on a recorded series is not one interval late."""
+"""A rule sees the output of the rules above it in its group (recorded series, ALERTS)
+from the same evaluation, as in Prometheus: an alert on a recorded series is not one
+interval late."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ groups:
         expr: job:errors:doubled > 10
         annotations:
           summary: '{{ query "job:errors:sum" | first | value }} errors'
+      - record: job:alerts:firing
+        expr: count by (alertname) (ALERTS{alertstate="firing"})
 """
 
 
@@ -84,12 +87,13 @@ def test_a_later_rule_reads_this_evaluations_recorded_value(
     assert {dict(labels)["__name__"]: value for labels, value in result.series} == {
         "job:errors:sum": 2.0,
         "job:errors:doubled": 4.0,
-    }
+    }  # no alert yet: the last rule counts none
     _write(database, index, T0 + 15, 3.0)
     now[0] = T0 + 15
     result = loop.run_once()
     recorded = {dict(labels)["__name__"]: value for labels, value in result.series}
     assert recorded["job:errors:doubled"] == 12.0  # from this evaluation's sum, 6
+    assert recorded["job:alerts:firing"] == 1.0  # the alert that fired just above
     with database.connect() as connection:
         (alert,) = load_states(connection)[group.rules[2].key].values()
     assert alert.state == FIRING  # no `for`: fires in the evaluation that crossed 10

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,12 +47,11 @@ from promql.errors import PromQLError
 from promql.functions_impl import FUNCTIONS, CallArgs
 from promql.gcpause import gc_paused
 from promql.labels import METRIC_NAME, Labels, make_labels
-from promql.matchers import Matcher, MatchType
+from promql.matchers import MatchType
 from promql.prefetch import ResolvesSeries, prefetched
 from promql.querier import Querier
 from promql.selections import (
     Grid,
-    Selection,
     selections,
     selector_matchers,
     selector_window,
@@ -451,13 +450,9 @@ class Engine:
         querier keeps resolved series: the first evaluation then finds them ready."""
         if not isinstance(querier, ResolvesSeries):
             return
-        matcher_sets: dict[tuple[Matcher, ...], None] = {}
-        for query in queries:
-            try:
-                expr = self._prepare(query)
-            except PromQLError:
-                continue
-            matcher_sets.update(dict.fromkeys(selector_matchers(expr)))
+        matcher_sets = dict.fromkeys(
+            m for expr in self._parsed(queries) for m in selector_matchers(expr)
+        )
         querier.resolve(list(matcher_sets))
 
     def prefetch(self, querier: Querier, queries: Sequence[str | Expr], time_s: float) -> Querier:
@@ -468,22 +463,26 @@ class Engine:
         parse is left for its own evaluation to report.
         """
         t_ms = round(time_s * 1000)
-        planned: list[Selection] = []
+        planned = [
+            selection
+            for expr in self._parsed(queries)
+            for selection in selections(
+                expr,
+                t_ms,
+                t_ms,
+                lookback_ms=self.options.lookback_ms,
+                default_subquery_step_ms=self.options.default_subquery_step_ms,
+            )
+        ]
+        return prefetched(querier, planned)
+
+    def _parsed(self, queries: Sequence[str | Expr]) -> Iterator[Expr]:
+        """The queries that parse; the others are left for their own evaluation to report."""
         for query in queries:
             try:
-                expr = self._prepare(query)
+                yield self._prepare(query)
             except PromQLError:
                 continue
-            planned.extend(
-                selections(
-                    expr,
-                    t_ms,
-                    t_ms,
-                    lookback_ms=self.options.lookback_ms,
-                    default_subquery_step_ms=self.options.default_subquery_step_ms,
-                )
-            )
-        return prefetched(querier, planned)
 
     def instant_query(self, querier: Querier, query: str | Expr, time_s: float) -> Value:
         with gc_paused():

@@ -16,9 +16,11 @@ from __future__ import annotations
 import enum
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from promql.errors import PromQLError
+from promql.labels import METRIC_NAME
 from promql.lexer import go_quote
 
 METRIC_NAME_LABEL = "__name__"
@@ -281,3 +283,17 @@ class _Translator:
                 parts.append(char)
         parts.append("]")
         self.out.append("".join(parts))
+
+
+def ordered_matchers(matchers: Iterable[Matcher]) -> tuple[Matcher, ...]:
+    """Matchers in one canonical order: the order they were written in means nothing,
+    so selections (and caches keyed by them) compare equal whatever it was."""
+    return tuple(sorted(matchers, key=lambda m: (m.name, m.type.value, m.value)))
+
+
+def required_metric_name(matchers: Iterable[Matcher]) -> str | None:
+    """The metric name every matching series has (an ``__name__="x"`` matcher), if any."""
+    for matcher in matchers:
+        if matcher.name == METRIC_NAME and matcher.type is MatchType.EQUAL:
+            return matcher.value
+    return None

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from promql.labels import METRIC_NAME, Labels, get_label
-from promql.matchers import Matcher, MatchType
+from promql.matchers import Matcher, required_metric_name
 from promql.querier import Querier, SeriesData
 
 
@@ -32,9 +32,9 @@ class OverlayQuerier:
 
     def _candidates(self, matchers: Sequence[Matcher]) -> dict[Labels, dict[int, float]]:
         """The extra series a selection could match: those of its metric, if it names one."""
-        for matcher in matchers:
-            if matcher.name == METRIC_NAME and matcher.type is MatchType.EQUAL:
-                return self._by_name.get(matcher.value, {})
+        name = required_metric_name(matchers)
+        if name is not None:
+            return self._by_name.get(name, {})
         return {
             labels: points for named in self._by_name.values() for labels, points in named.items()
         }

@@ -46,11 +46,11 @@ class PrefetchedQuerier:
         self,
         base: Querier,
         answers: Mapping[Selection, Sequence[SeriesData]],
-        uses: Mapping[Selection, int] | None = None,
+        uses: Mapping[Selection, int],
     ) -> None:
         self._base = base
         self._answers = dict(answers)
-        self._uses = Counter(uses) if uses is not None else None
+        self._uses = Counter(uses)
 
     def select(
         self, matchers: Sequence[Matcher], start_ms: int, end_ms: int
@@ -59,10 +59,9 @@ class PrefetchedQuerier:
         answer = self._answers.get(selection)
         if answer is None:
             return self._base.select(matchers, start_ms, end_ms)
-        if self._uses is not None:
-            self._uses[selection] -= 1
-            if self._uses[selection] <= 0:
-                del self._answers[selection]
+        self._uses[selection] -= 1
+        if self._uses[selection] <= 0:
+            del self._answers[selection]
         return answer
 
     def label_names(self, matchers: Sequence[Matcher] = ()) -> list[str]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from promql import ast_access as A
 from promql.ast import Expr
-from promql.matchers import Matcher
+from promql.matchers import Matcher, ordered_matchers
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,7 @@ class Selection:
     @classmethod
     def of(cls, matchers: Sequence[Matcher], start_ms: int, end_ms: int) -> Selection:
         """Matcher order carries no meaning: equal selections compare equal."""
-        ordered = tuple(sorted(matchers, key=lambda m: (m.name, m.type.value, m.value)))
-        return cls(ordered, start_ms, end_ms)
+        return cls(ordered_matchers(matchers), start_ms, end_ms)
 
     @property
     def window(self) -> tuple[int, int]:
@@ -127,4 +126,4 @@ def selector_matchers(expr: Expr) -> Iterator[tuple[Matcher, ...]]:
     """The matchers of every selector in ``expr``, ordered as ``Selection.of`` orders them."""
     for node in expr.walk():
         if A.kind(node) == "vector_selector":
-            yield Selection.of(A.selector_matchers(node), 0, 0).matchers
+            yield ordered_matchers(A.selector_matchers(node))

@@ -64,8 +64,7 @@ class StoreQuerier:
                 )
             )
             chosen = _within_budget(selections, series, max_series)
-            for members in _reads([selections[index] for index in chosen]):
-                members = [chosen[member] for member in members]
+            for members in _reads(selections, chosen):
                 wanted = {
                     series_id
                     for index in members
@@ -157,9 +156,9 @@ READ_SPAN_MS = 3_600_000
 (an hour: a rule group's ranges and offsets); a wider window is read on its own."""
 
 
-def _reads(selections: Sequence[Selection]) -> list[list[int]]:
-    """Indices of the selections, in sets whose samples are read in one query."""
-    order = sorted(range(len(selections)), key=lambda i: selections[i].start_ms)
+def _reads(selections: Sequence[Selection], chosen: Sequence[int]) -> list[list[int]]:
+    """The ``chosen`` indices of the selections, in sets whose samples are read in one query."""
+    order = sorted(chosen, key=lambda i: selections[i].start_ms)
     reads: list[list[int]] = []
     start = end = 0
     for index in order:

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import Connection, func, select
 
 from promql.labels import METRIC_NAME, Labels, get_label
-from promql.matchers import Matcher, MatchType
+from promql.matchers import Matcher, ordered_matchers, required_metric_name
 from store.labelpairs import LabelPairs
 from store.series import SERIES, matches_all, select_series_many
 
@@ -36,18 +36,6 @@ Selection = dict[int, Labels]
 DEFAULT_MAX_SERIES = 300_000
 """Series held over all cached selections; label tuples are shared with ``LabelPairs``,
 so an entry costs about 100 bytes (30 MB at the bound)."""
-
-
-def _metric_name(key: Key) -> str | None:
-    """The metric name the selection requires, if it requires one."""
-    for matcher in key:
-        if matcher.name == METRIC_NAME and matcher.type is MatchType.EQUAL:
-            return matcher.value
-    return None
-
-
-def _key(matchers: Sequence[Matcher]) -> Key:
-    return tuple(sorted(matchers, key=lambda m: (m.name, m.type.value, m.value)))
 
 
 class SelectCache:
@@ -88,7 +76,7 @@ class SelectCache:
         self, connection: Connection, matcher_sets: Sequence[Sequence[Matcher]], pairs: LabelPairs
     ) -> list[list[tuple[int, Labels]]]:
         """``select`` for each matcher set; the ones not cached are read together."""
-        keys = [_key(matchers) for matchers in matcher_sets]
+        keys = [ordered_matchers(matchers) for matchers in matcher_sets]
         answers: dict[Key, Selection] = {}
         with self._lock:
             self._catch_up(connection, pairs)
@@ -157,7 +145,7 @@ class SelectCache:
         for item in new:
             by_name[get_label(item[1], METRIC_NAME)].append(item)
         for key, selection in self._entries.items():
-            name = _metric_name(key)
+            name = required_metric_name(key)
             candidates = new if name is None else by_name.get(name, [])
             before = len(selection)
             selection.update(item for item in candidates if matches_all(item[1], key))
